@@ -1,0 +1,44 @@
+// Test support shared by every test binary.
+//
+// KernelTest: a fixture for tests that talk to the kernel. It skips when the process cannot use bpf()
+// (not root) - except under CI=true, where that is a failure - and checks that the test leaves the
+// number of open file descriptors unchanged.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace ebpf::test {
+
+// Number of open file descriptors of this process.
+int open_fd_count();
+
+// True when CI=true is set in the environment.
+bool in_ci();
+
+// Whether bpf() works for this process (probed once).
+bool have_bpf();
+
+// Path of a compiled test object: bpf_object("maps", "bpfel") -> <build>/tests/bpf/maps.bpfel.o
+std::filesystem::path bpf_object(std::string_view stem, std::string_view order = "bpfel");
+
+// Path of the ebpfpp tool built next to the tests.
+std::filesystem::path tool_path();
+
+class KernelTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+ private:
+  int fds_before_ = -1;
+};
+
+// Skip because the running kernel lacks `feature`. Allowed even in CI: only use it after a probe has
+// shown that the kernel really lacks the feature.
+#define EBPF_SKIP_KERNEL_LACKS(feature) GTEST_SKIP() << "kernel lacks " << (feature)
+
+}  // namespace ebpf::test
