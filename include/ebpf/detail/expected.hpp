@@ -32,14 +32,13 @@
 //     user-provided destructor).
 #pragma once
 
-#include <version>
-
 #include <concepts>
 #include <cstdlib>
 #include <functional>
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <version>
 
 #if defined(__cpp_lib_expected)
 #include <expected>
@@ -77,13 +76,13 @@ class unexpected {
   constexpr unexpected& operator=(unexpected&&) = default;
 
   template <class Err = E>
-    requires(!std::is_same_v<std::remove_cvref_t<Err>, unexpected> &&
-             !std::is_same_v<std::remove_cvref_t<Err>, std::in_place_t> &&
-             std::is_constructible_v<E, Err>)
-  constexpr explicit unexpected(Err&& e) : err_(std::forward<Err>(e)) {}
+  requires(!std::is_same_v<std::remove_cvref_t<Err>, unexpected> &&
+           !std::is_same_v<std::remove_cvref_t<Err>, std::in_place_t> &&
+           std::is_constructible_v<E, Err>) constexpr explicit unexpected(Err&& e)
+      : err_(std::forward<Err>(e)) {}
 
   template <class... Args>
-    requires std::is_constructible_v<E, Args...>
+  requires std::is_constructible_v<E, Args...>
   constexpr explicit unexpected(std::in_place_t, Args&&... args)
       : err_(std::forward<Args>(args)...) {}
 
@@ -144,7 +143,7 @@ struct expected_storage {
   }
 
   constexpr expected_storage(expected_storage&& o) noexcept(
-      std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_constructible_v<E>)
+      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_constructible_v<E>)
       : has_(o.has_) {
     if (has_) {
       std::construct_at(std::addressof(val_), std::move(o.val_));
@@ -167,8 +166,8 @@ struct expected_storage {
   }
 
   constexpr expected_storage& operator=(expected_storage&& o) noexcept(
-      std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_assignable_v<T> &&
-      std::is_nothrow_move_constructible_v<E> && std::is_nothrow_move_assignable_v<E>) {
+      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_assignable_v<T>&&
+          std::is_nothrow_move_constructible_v<E>&& std::is_nothrow_move_assignable_v<E>) {
     if (has_ && o.has_) {
       val_ = std::move(o.val_);
     } else if (!has_ && !o.has_) {
@@ -291,15 +290,17 @@ struct enable_move_assign<false> {
 };
 
 template <class T, class E>
-inline constexpr bool copy_ctor_ok = std::is_copy_constructible_v<T> && std::is_copy_constructible_v<E>;
+inline constexpr bool copy_ctor_ok =
+    std::is_copy_constructible_v<T>&& std::is_copy_constructible_v<E>;
 template <class T, class E>
-inline constexpr bool move_ctor_ok = std::is_move_constructible_v<T> && std::is_move_constructible_v<E>;
+inline constexpr bool move_ctor_ok =
+    std::is_move_constructible_v<T>&& std::is_move_constructible_v<E>;
 template <class T, class E>
-inline constexpr bool copy_assign_ok = copy_ctor_ok<T, E> && std::is_copy_assignable_v<T> &&
-                                       std::is_copy_assignable_v<E>;
+inline constexpr bool copy_assign_ok =
+    copy_ctor_ok<T, E>&& std::is_copy_assignable_v<T>&& std::is_copy_assignable_v<E>;
 template <class T, class E>
-inline constexpr bool move_assign_ok = move_ctor_ok<T, E> && std::is_move_assignable_v<T> &&
-                                       std::is_move_assignable_v<E>;
+inline constexpr bool move_assign_ok =
+    move_ctor_ok<T, E>&& std::is_move_assignable_v<T>&& std::is_move_assignable_v<E>;
 
 template <class T, class E>
 class expected;
@@ -339,9 +340,7 @@ class expected : private enable_copy_ctor<copy_ctor_ok<T, E>>,
 
   // -- construction
 
-  constexpr expected()
-    requires std::is_default_constructible_v<T>
-      : s_(std::in_place) {}
+  constexpr expected() requires std::is_default_constructible_v<T> : s_(std::in_place) {}
 
   constexpr expected(const expected&) = default;
   constexpr expected(expected&&) = default;
@@ -350,61 +349,62 @@ class expected : private enable_copy_ctor<copy_ctor_ok<T, E>>,
   constexpr ~expected() = default;
 
   template <class U = T>
-    requires(!std::is_same_v<std::remove_cvref_t<U>, std::in_place_t> &&
-             !std::is_same_v<std::remove_cvref_t<U>, unexpect_t> &&
-             !std::is_same_v<std::remove_cvref_t<U>, expected> &&
-             !is_unexpected_specialization<std::remove_cvref_t<U>>::value &&
-             std::is_constructible_v<T, U>)
-  constexpr explicit(!std::is_convertible_v<U, T>) expected(U&& v)
+  requires(!std::is_same_v<std::remove_cvref_t<U>, std::in_place_t> &&
+           !std::is_same_v<std::remove_cvref_t<U>, unexpect_t> &&
+           !std::is_same_v<std::remove_cvref_t<U>, expected> &&
+           !is_unexpected_specialization<std::remove_cvref_t<U>>::value &&
+           std::is_constructible_v<T, U>) constexpr explicit(!std::is_convertible_v<U, T>)
+      expected(U&& v)
       : s_(std::in_place, std::forward<U>(v)) {}
 
   template <class G>
-    requires std::is_constructible_v<E, const G&>
+  requires std::is_constructible_v<E, const G&>
   constexpr explicit(!std::is_convertible_v<const G&, E>) expected(const unexpected<G>& u)
       : s_(unexpect, u.error()) {}
 
   template <class G>
-    requires std::is_constructible_v<E, G>
+  requires std::is_constructible_v<E, G>
   constexpr explicit(!std::is_convertible_v<G, E>) expected(unexpected<G>&& u)
       : s_(unexpect, std::move(u).error()) {}
 
   template <class... Args>
-    requires std::is_constructible_v<T, Args...>
+  requires std::is_constructible_v<T, Args...>
   constexpr explicit expected(std::in_place_t, Args&&... args)
       : s_(std::in_place, std::forward<Args>(args)...) {}
 
   template <class... Args>
-    requires std::is_constructible_v<E, Args...>
+  requires std::is_constructible_v<E, Args...>
   constexpr explicit expected(unexpect_t, Args&&... args)
       : s_(unexpect, std::forward<Args>(args)...) {}
 
   // -- assignment
 
   template <class U = T>
-    requires(!std::is_same_v<std::remove_cvref_t<U>, expected> &&
-             !is_unexpected_specialization<std::remove_cvref_t<U>>::value &&
-             std::is_constructible_v<T, U> && std::is_assignable_v<T&, U>)
-  constexpr expected& operator=(U&& v) {
+  requires(!std::is_same_v<std::remove_cvref_t<U>, expected> &&
+           !is_unexpected_specialization<std::remove_cvref_t<U>>::value &&
+           std::is_constructible_v<T, U> && std::is_assignable_v<T&, U>) constexpr expected&
+  operator=(U&& v) {
     s_.assign_value(std::forward<U>(v));
     return *this;
   }
 
   template <class G>
-    requires(std::is_constructible_v<E, const G&> && std::is_assignable_v<E&, const G&>)
-  constexpr expected& operator=(const unexpected<G>& u) {
+  requires(
+      std::is_constructible_v<E, const G&>&& std::is_assignable_v<E&, const G&>) constexpr expected&
+  operator=(const unexpected<G>& u) {
     s_.assign_error(u.error());
     return *this;
   }
 
   template <class G>
-    requires(std::is_constructible_v<E, G> && std::is_assignable_v<E&, G>)
-  constexpr expected& operator=(unexpected<G>&& u) {
+  requires(std::is_constructible_v<E, G>&& std::is_assignable_v<E&, G>) constexpr expected&
+  operator=(unexpected<G>&& u) {
     s_.assign_error(std::move(u).error());
     return *this;
   }
 
   template <class... Args>
-    requires std::is_constructible_v<T, Args...>
+  requires std::is_constructible_v<T, Args...>
   constexpr T& emplace(Args&&... args) {
     if (s_.has_) {
       // Build first: the arguments may refer to the current value.
@@ -543,15 +543,16 @@ class expected : private enable_copy_ctor<copy_ctor_ok<T, E>>,
   // -- comparison
 
   template <class T2, class E2>
-    requires(!std::is_void_v<T2>)
-  friend constexpr bool operator==(const expected& a, const expected<T2, E2>& b) {
+  requires(!std::is_void_v<T2>) friend constexpr bool operator==(const expected& a,
+                                                                 const expected<T2, E2>& b) {
     if (a.has_value() != b.has_value()) return false;
     return a.has_value() ? static_cast<bool>(*a == *b) : static_cast<bool>(a.error() == b.error());
   }
 
   template <class T2>
-    requires(!is_expected_specialization<T2>::value && !is_unexpected_specialization<T2>::value)
-  friend constexpr bool operator==(const expected& a, const T2& v) {
+  requires(!is_expected_specialization<T2>::value &&
+           !is_unexpected_specialization<T2>::value) friend constexpr bool
+  operator==(const expected& a, const T2& v) {
     return a.has_value() && static_cast<bool>(*a == v);
   }
 
@@ -575,7 +576,8 @@ class expected : private enable_copy_ctor<copy_ctor_ok<T, E>>,
 
   template <class Self, class F>
   static constexpr auto or_else_impl(Self&& self, F&& f) {
-    using G = std::remove_cvref_t<std::invoke_result_t<F, decltype(std::forward<Self>(self).error())>>;
+    using G =
+        std::remove_cvref_t<std::invoke_result_t<F, decltype(std::forward<Self>(self).error())>>;
     static_assert(is_expected_specialization<G>::value,
                   "or_else: the function must return an expected");
     static_assert(std::is_same_v<typename G::value_type, T>,
@@ -612,7 +614,7 @@ class expected : private enable_copy_ctor<copy_ctor_ok<T, E>>,
 // expected<void, E>
 
 template <class T, class E>
-  requires std::is_void_v<T>
+requires std::is_void_v<T>
 class expected<T, E> : private enable_copy_ctor<std::is_copy_constructible_v<E>>,
                        private enable_move_ctor<std::is_move_constructible_v<E>>,
                        private enable_copy_assign<copy_assign_ok<void_value, E>>,
@@ -636,32 +638,33 @@ class expected<T, E> : private enable_copy_ctor<std::is_copy_constructible_v<E>>
   constexpr ~expected() = default;
 
   template <class G>
-    requires std::is_constructible_v<E, const G&>
+  requires std::is_constructible_v<E, const G&>
   constexpr explicit(!std::is_convertible_v<const G&, E>) expected(const unexpected<G>& u)
       : s_(unexpect, u.error()) {}
 
   template <class G>
-    requires std::is_constructible_v<E, G>
+  requires std::is_constructible_v<E, G>
   constexpr explicit(!std::is_convertible_v<G, E>) expected(unexpected<G>&& u)
       : s_(unexpect, std::move(u).error()) {}
 
   constexpr explicit expected(std::in_place_t) noexcept : s_(std::in_place) {}
 
   template <class... Args>
-    requires std::is_constructible_v<E, Args...>
+  requires std::is_constructible_v<E, Args...>
   constexpr explicit expected(unexpect_t, Args&&... args)
       : s_(unexpect, std::forward<Args>(args)...) {}
 
   template <class G>
-    requires(std::is_constructible_v<E, const G&> && std::is_assignable_v<E&, const G&>)
-  constexpr expected& operator=(const unexpected<G>& u) {
+  requires(
+      std::is_constructible_v<E, const G&>&& std::is_assignable_v<E&, const G&>) constexpr expected&
+  operator=(const unexpected<G>& u) {
     s_.assign_error(u.error());
     return *this;
   }
 
   template <class G>
-    requires(std::is_constructible_v<E, G> && std::is_assignable_v<E&, G>)
-  constexpr expected& operator=(unexpected<G>&& u) {
+  requires(std::is_constructible_v<E, G>&& std::is_assignable_v<E&, G>) constexpr expected&
+  operator=(unexpected<G>&& u) {
     s_.assign_error(std::move(u).error());
     return *this;
   }
@@ -769,7 +772,7 @@ class expected<T, E> : private enable_copy_ctor<std::is_copy_constructible_v<E>>
   }
 
   template <class T2, class E2>
-    requires std::is_void_v<T2>
+  requires std::is_void_v<T2>
   friend constexpr bool operator==(const expected& a, const expected<T2, E2>& b) {
     if (a.has_value() != b.has_value()) return false;
     return a.has_value() || static_cast<bool>(a.error() == b.error());
@@ -794,7 +797,8 @@ class expected<T, E> : private enable_copy_ctor<std::is_copy_constructible_v<E>>
 
   template <class Self, class F>
   static constexpr auto or_else_impl(Self&& self, F&& f) {
-    using G = std::remove_cvref_t<std::invoke_result_t<F, decltype(std::forward<Self>(self).error())>>;
+    using G =
+        std::remove_cvref_t<std::invoke_result_t<F, decltype(std::forward<Self>(self).error())>>;
     static_assert(is_expected_specialization<G>::value,
                   "or_else: the function must return an expected");
     static_assert(std::is_void_v<typename G::value_type>,
