@@ -59,7 +59,7 @@ std::byte store_regs(std::uint8_t dst, std::uint8_t src, std::endian order) noex
 
 Error at(std::size_t index, std::size_t byte_offset, const std::string& what) {
   char head[96];
-  std::snprintf(head, sizeof head, "instruction %zu (offset %#zx): ", index, byte_offset);
+  std::snprintf(head, sizeof head, "instruction %zu (offset 0x%zx): ", index, byte_offset);
   return Error::make(errc::malformed, head + what);
 }
 
@@ -171,7 +171,7 @@ Result<std::vector<std::byte>> Instructions::encode(std::endian order) const {
     auto r = insns_[i].encode(std::span<std::byte>(out).subspan(pos), order);
     if (!r) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "instruction %zu (offset %#zx)", i, pos);
+      std::snprintf(buf, sizeof buf, "instruction %zu (offset 0x%zx)", i, pos);
       return unexpected(std::move(r).error().with_context(buf));
     }
     pos += insns_[i].width();
