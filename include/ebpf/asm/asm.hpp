@@ -8,3 +8,4 @@
 #include "ebpf/asm/opcode.hpp"
 #include "ebpf/asm/register.hpp"
 #include "ebpf/asm/disasm.hpp"
+#include "ebpf/asm/tag.hpp"
