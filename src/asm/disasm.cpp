@@ -229,7 +229,7 @@ void atomic(std::string& out, const Instruction& ins) {
       out += size_name(size);
       out += " *)";
       mem(out, ins.dst, ins.offset);
-      out += "))";
+      out += ')';
       return;
     case AtomicOp::store_release:
       out += "store_release((";
