@@ -110,8 +110,9 @@ Result<std::uint32_t> possible_cpus() {
 // ---- construction ----
 
 Result<Map> Map::wrap(sys::Fd fd, std::string name, MapType type, std::uint32_t key_size, std::uint32_t value_size,
-                      std::uint32_t max_entries, std::uint32_t flags) {
+                      std::uint32_t max_entries, std::uint32_t flags, std::uint64_t map_extra) {
   Map m;
+  m.map_extra_ = map_extra;
   m.name_ = std::move(name);
   m.type_ = type;
   m.key_size_ = key_size;
@@ -209,7 +210,7 @@ Result<Map> Map::from_fd(sys::Fd fd) {
   EBPF_TRY(sys::MapInfo info, map_info_of(fd.get()));
   std::string name(info.name, ::strnlen(info.name, sizeof info.name));
   return wrap(std::move(fd), std::move(name), static_cast<MapType>(info.type), info.key_size, info.value_size,
-              info.max_entries, info.map_flags);
+              info.max_entries, info.map_flags, info.map_extra);
 }
 
 Result<Map> Map::from_id(std::uint32_t id) {
@@ -242,6 +243,7 @@ Result<Map> Map::clone() const {
   m.full_value_size_ = full_value_size_;
   m.max_entries_ = max_entries_;
   m.flags_ = flags_;
+  m.map_extra_ = map_extra_;
   m.instance_ = ++g_map_instances;
   return m;
 }
@@ -411,10 +413,17 @@ Result<Memory> Map::memory() const {
   }
   if (size == 0) return unexpected(Error(errc::invalid_argument, 0, "memory: map has zero size"));
   bool read_only = false;
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
+  // An arena created with a user address (map_extra) must be mapped exactly there.
+  void* hint = nullptr;
+  int mflags = MAP_SHARED;
+  if (type_ == MapType::arena && map_extra_ != 0) {
+    hint = reinterpret_cast<void*>(static_cast<std::uintptr_t>(map_extra_));
+    mflags |= MAP_FIXED_NOREPLACE;
+  }
+  void* p = ::mmap(hint, size, PROT_READ | PROT_WRITE, mflags, fd_.get(), 0);
   if (p == MAP_FAILED && errno == EPERM) {
     read_only = true;
-    p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_.get(), 0);
+    p = ::mmap(hint, size, PROT_READ, mflags, fd_.get(), 0);
   }
   if (p == MAP_FAILED) return unexpected(Error::from_errno(errno, "memory: mmap map"));
   return Memory(static_cast<std::byte*>(p), size, read_only);

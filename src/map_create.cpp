@@ -155,19 +155,18 @@ Result<Map> Map::create_unpopulated(const MapSpec& spec, int inner_map_fd, const
     attr.btf_fd = static_cast<std::uint32_t>(btf.fd);
     attr.btf_key_type_id = btf.key_type_id;
     attr.btf_value_type_id = btf.value_type_id;
-    attr.btf_vmlinux_value_type_id = btf.vmlinux_value_type_id;
   }
+  attr.btf_vmlinux_value_type_id = btf.vmlinux_value_type_id;
   auto fd = sys::map_create(attr);
   // Some map types refuse BTF key/value types on older kernels: retry without.
   if (!fd && btf.fd >= 0 && (fd.error().is(std::errc::invalid_argument) || fd.error().sys_errno() == kENOTSUPP)) {
     attr.btf_fd = 0;
     attr.btf_key_type_id = 0;
     attr.btf_value_type_id = 0;
-    attr.btf_vmlinux_value_type_id = 0;
     fd = sys::map_create(attr);
   }
   if (!fd) return unexpected(create_error(attr, spec, fd.error()));
-  return wrap(std::move(*fd), spec.name, d.type, d.key_size, d.value_size, d.max_entries, d.flags);
+  return wrap(std::move(*fd), spec.name, d.type, d.key_size, d.value_size, d.max_entries, d.flags, spec.map_extra);
 }
 
 Result<void> Map::populate(const MapSpec& spec, const ObjectResolver& resolve) const {

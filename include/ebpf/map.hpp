@@ -72,7 +72,7 @@ struct MapBtf {
   int fd = -1;  // a BTF object fd (sys::btf_load); -1 for none. Not owned.
   std::uint32_t key_type_id = 0;
   std::uint32_t value_type_id = 0;
-  std::uint32_t vmlinux_value_type_id = 0;  // struct_ops: value type in vmlinux BTF
+  std::uint32_t vmlinux_value_type_id = 0;  // struct_ops: value type in vmlinux BTF (needs no fd)
 };
 
 // Resolves an ObjectRef in MapSpec::contents (a program or map name) to a file descriptor that stays open
@@ -189,8 +189,9 @@ inline constexpr bool is_span_v = false;
 template <class T, std::size_t N>
 inline constexpr bool is_span_v<std::span<T, N>> = true;
 // A key or value the typed calls accept: trivially copyable, and not a span (those go to the byte core).
+// Containers such as std::vector are not trivially copyable, so they never bind to the typed calls.
 template <class T>
-concept MapPlain = !is_span_v<std::remove_cvref_t<T>>;
+concept MapPlain = std::is_trivially_copyable_v<T> && !is_span_v<std::remove_cvref_t<T>>;
 
 template <class T>
 std::span<const std::byte> bytes_of(const T& v) noexcept {
@@ -250,6 +251,7 @@ class Map {
   [[nodiscard]] std::uint32_t full_value_size() const noexcept { return full_value_size_; }
   [[nodiscard]] std::uint32_t max_entries() const noexcept { return max_entries_; }
   [[nodiscard]] std::uint32_t flags() const noexcept { return flags_; }
+  [[nodiscard]] std::uint64_t map_extra() const noexcept { return map_extra_; }
   [[nodiscard]] bool is_pinned() const noexcept { return !pinned_path_.empty(); }
   [[nodiscard]] const std::string& pinned_path() const noexcept { return pinned_path_; }
 
@@ -472,7 +474,8 @@ class Map {
 
   static Result<Map> create_unpopulated(const MapSpec& spec, int inner_map_fd, const MapBtf& btf);
   static Result<Map> wrap(sys::Fd fd, std::string name, MapType type, std::uint32_t key_size,
-                          std::uint32_t value_size, std::uint32_t max_entries, std::uint32_t flags);
+                          std::uint32_t value_size, std::uint32_t max_entries, std::uint32_t flags,
+                          std::uint64_t map_extra);
   const void* key_ptr(std::span<const std::byte> key) const noexcept {
     return key_size_ == 0 ? nullptr : key.data();
   }
@@ -491,6 +494,7 @@ class Map {
   std::uint32_t full_value_size_ = 0;
   std::uint32_t max_entries_ = 0;
   std::uint32_t flags_ = 0;
+  std::uint64_t map_extra_ = 0;  // arenas: the user address of the mapping
   std::string pinned_path_;
   std::uint64_t instance_ = 0;  // identity for BatchCursor binding; survives moves
 };
