@@ -304,13 +304,12 @@ Result<BatchLookupResult> Map::batch_lookup_cmd(sys::Cmd cmd, BatchCursor& curso
   if (cursor.map_instance_ != 0 && cursor.map_instance_ != instance_)
     return unexpected(Error(errc::invalid_argument, EINVAL, "batch lookup: a cursor may not be reused across maps"));
   // generic (array, lpm) batches want key_size bytes of position, hash maps a u32: take the larger.
-  const std::size_t position_size = std::max<std::size_t>(key_size_, 4);
-  if (cursor.position_.size() != position_size) cursor.position_.assign(position_size, std::byte{0});
+  std::byte* position = cursor.position(std::max<std::size_t>(key_size_, 4));
   cursor.map_instance_ = instance_;
   if (cursor.done_) return BatchLookupResult{0, true};
 
-  sys::MapBatchAttr attr{.in_batch = cursor.started_ ? cursor.position_.data() : nullptr,
-                         .out_batch = cursor.position_.data(),
+  sys::MapBatchAttr attr{.in_batch = cursor.started_ ? position : nullptr,
+                         .out_batch = position,
                          .keys = keys.data(),
                          .values = values.data(),
                          .count = static_cast<std::uint32_t>(count),

@@ -107,8 +107,16 @@ class BatchCursor {
 
  private:
   friend class Map;
+  // The kernel's position: max(key_size, 4) bytes. Keys up to kInline bytes need no allocation.
+  static constexpr std::size_t kInline = 64;
+  std::byte* position(std::size_t size) {
+    if (size <= kInline) return inline_;
+    if (heap_.size() != size) heap_.assign(size, std::byte{0});
+    return heap_.data();
+  }
   std::uint64_t map_instance_ = 0;
-  std::vector<std::byte> position_;  // max(key_size, 4) bytes, allocated on first use
+  alignas(8) std::byte inline_[kInline] = {};
+  std::vector<std::byte> heap_;
   bool started_ = false;
   bool done_ = false;
 };
@@ -371,6 +379,10 @@ class Map {
   }
 
   // Per-CPU values: `out` / `values` have possible_cpus() elements of value_size bytes each.
+  template <detail::MapPlain K, detail::MapPlain V>
+  Result<void> lookup(const K& key, std::span<V> per_cpu_out, std::uint64_t flags = 0) const {
+    return lookup_per_cpu(key, per_cpu_out, flags);
+  }
   template <detail::MapPlain K, detail::MapPlain V>
   Result<void> lookup_per_cpu(const K& key, std::span<V> out, std::uint64_t flags = 0) const {
     static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
