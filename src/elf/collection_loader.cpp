@@ -1,0 +1,555 @@
+// ELF object -> CollectionSpec: section classification, legacy and data-section maps, programs with their
+// relocations, subprogram linking and global variables.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+
+#include "ebpf/collection_spec.hpp"
+#include "ebpf/elf/file.hpp"
+#include "ebpf/elf/section_names.hpp"
+
+namespace ebpf {
+namespace {
+
+using elf::Section;
+using elf::Symbol;
+
+enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, program, data };
+
+struct SectionInfo {
+  Kind kind = Kind::ignored;
+  // Symbols of interest, sorted by offset (value).
+  std::vector<const Symbol*> symbols;
+  // Relocations applying to this section, sorted by offset.
+  std::vector<std::pair<std::uint64_t, const Symbol*>> relocations;
+  std::uint32_t references = 0;  // relocations (anywhere) that point into this section
+};
+
+std::string str(std::string_view s) { return std::string(s); }
+
+const char* binding_name(std::uint8_t b) {
+  switch (b) {
+    case elf::STB_LOCAL: return "STB_LOCAL";
+    case elf::STB_GLOBAL: return "STB_GLOBAL";
+    case elf::STB_WEAK: return "STB_WEAK";
+    default: return "unknown binding";
+  }
+}
+
+const char* type_name(std::uint8_t t) {
+  switch (t) {
+    case elf::STT_NOTYPE: return "STT_NOTYPE";
+    case elf::STT_OBJECT: return "STT_OBJECT";
+    case elf::STT_FUNC: return "STT_FUNC";
+    case elf::STT_SECTION: return "STT_SECTION";
+    case elf::STT_FILE: return "STT_FILE";
+    default: return "unknown symbol type";
+  }
+}
+
+bool is_data_section(std::string_view n) {
+  auto dotted = [&](std::string_view base) {
+    return n == base || (n.size() > base.size() && n.substr(0, base.size()) == base && n[base.size()] == '.');
+  };
+  return dotted(".data") || dotted(".rodata") || dotted(".bss");
+}
+
+const Symbol* symbol_at(const SectionInfo& si, std::uint64_t offset) {
+  auto it = std::lower_bound(si.symbols.begin(), si.symbols.end(), offset,
+                             [](const Symbol* s, std::uint64_t off) { return s->value < off; });
+  if (it != si.symbols.end() && (*it)->value == offset) return *it;
+  return nullptr;
+}
+
+class Loader {
+ public:
+  explicit Loader(const elf::File& f) : f_(f) {}
+
+  Result<CollectionSpec> run();
+
+ private:
+  Result<void> classify();
+  Result<void> assign_symbols();
+  Result<void> load_relocations();
+  Result<void> load_legacy_maps(CollectionSpec& spec);
+  Result<void> load_btf_maps(CollectionSpec& spec);
+  Result<void> load_data_sections(CollectionSpec& spec);
+  Result<void> load_programs(CollectionSpec& spec);
+  Result<void> relocate(const Section& sec, std::vector<RawInstruction>& insns, std::size_t i, const Symbol& sym,
+                        CollectionSpec& spec);
+  void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
+
+  const elf::File& f_;
+  std::vector<SectionInfo> info_;
+  std::vector<Symbol> symbols_;
+  std::string license_;
+  std::uint32_t version_ = 0;
+};
+
+Result<void> Loader::classify() {
+  const auto& secs = f_.sections();
+  info_.resize(secs.size());
+  if (!secs.empty()) info_[0].kind = Kind::undef;  // target of relocations against undefined symbols
+  for (const auto& s : secs) {
+    if (s.index == 0) continue;
+    auto& si = info_[s.index];
+    const std::string_view n = s.name;
+    if (n.starts_with("license")) {
+      auto d = f_.data(s);
+      std::string_view text(reinterpret_cast<const char*>(d.data()), d.size());
+      license_ = str(text.substr(0, text.find('\0')));
+    } else if (n.starts_with("version")) {
+      auto d = f_.data(s);
+      if (d.size() < 4) return fail(errc::malformed, "load version: section " + str(n) + ": fewer than 4 bytes");
+      version_ = f_.u32(d.data());
+    } else if (n.starts_with("maps")) {
+      si.kind = Kind::legacy_maps;
+    } else if (n == ".maps") {
+      si.kind = Kind::btf_maps;
+    } else if (is_data_section(n) && (s.type == elf::SHT_PROGBITS || s.type == elf::SHT_NOBITS)) {
+      si.kind = Kind::data;
+    } else if (s.type == elf::SHT_PROGBITS && (s.flags & elf::SHF_EXECINSTR) && s.size > 0) {
+      si.kind = Kind::program;
+    }
+  }
+  return {};
+}
+
+Result<void> Loader::assign_symbols() {
+  EBPF_TRY_CTX(symbols_, f_.symbols(), "load symbols");
+  for (const auto& sym : symbols_) {
+    if (sym.name.empty() || sym.section == elf::SHN_UNDEF || sym.section >= info_.size()) continue;
+    auto& si = info_[sym.section];
+    const auto t = sym.type();
+    switch (si.kind) {
+      case Kind::legacy_maps:
+      case Kind::btf_maps:
+      case Kind::data:
+        if (t != elf::STT_NOTYPE && t != elf::STT_OBJECT) continue;
+        break;
+      case Kind::program:
+        if (t != elf::STT_NOTYPE && t != elf::STT_FUNC) continue;
+        // Old LLVM's local basic-block labels are jump targets, not functions.
+        if (t == elf::STT_NOTYPE && sym.binding() == elf::STB_LOCAL && sym.name.starts_with("LBB")) continue;
+        break;
+      default:
+        continue;
+    }
+    si.symbols.push_back(&sym);
+  }
+  for (auto& si : info_)
+    std::stable_sort(si.symbols.begin(), si.symbols.end(),
+                     [](const Symbol* a, const Symbol* b) { return a->value < b->value; });
+  return {};
+}
+
+Result<void> Loader::load_relocations() {
+  const auto& secs = f_.sections();
+  for (const auto& rs : secs) {
+    if (rs.type != elf::SHT_REL && rs.type != elf::SHT_RELA) continue;
+    if (rs.info >= secs.size())
+      return fail(errc::malformed, "load relocations: section " + str(rs.name) + ": target section index " +
+                                       std::to_string(rs.info) + " out of range");
+    auto& target = info_[rs.info];
+    const Section& tsec = secs[rs.info];
+    if (target.kind != Kind::program && target.kind != Kind::btf_maps) continue;
+    const std::string ctx = "load relocations: relocation for section " + str(tsec.name);
+    EBPF_TRY_CTX(auto rels, f_.relocations(rs), ctx);
+    target.relocations.reserve(target.relocations.size() + rels.size());
+    for (const auto& r : rels) {
+      if (r.symbol == 0 || r.symbol >= symbols_.size())
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + ": symbol " +
+                                         std::to_string(r.symbol) + " doesn't exist");
+      if (r.offset >= tsec.size)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + " beyond the section's size");
+      const Symbol& sym = symbols_[r.symbol];
+      const std::uint16_t ts = sym.section;
+      if (ts >= info_.size() || (ts != elf::SHN_UNDEF && info_[ts].kind == Kind::ignored) ||
+          ts >= elf::SHN_LORESERVE) {
+        std::string where = ts < secs.size() ? str(secs[ts].name) : "index " + std::to_string(ts);
+        return fail(errc::not_supported, "load relocations: section " + str(tsec.name) + ": reference to " +
+                                             (sym.name.empty() ? "symbol " + std::to_string(r.symbol) : str(sym.name)) +
+                                             " in section " + where + ": not supported");
+      }
+      info_[ts].references++;
+      target.relocations.emplace_back(r.offset, &sym);
+    }
+  }
+  for (auto& si : info_)
+    std::stable_sort(si.relocations.begin(), si.relocations.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+  return {};
+}
+
+Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::legacy_maps) continue;
+    const std::string ctx = "load maps: section " + str(sec.name);
+    const std::size_t n = si.symbols.size();
+    if (n == 0) return fail(errc::malformed, ctx + ": no symbols");
+    if (sec.type == elf::SHT_NOBITS) return fail(errc::malformed, ctx + ": no contents");
+    if (sec.size % n != 0) return fail(errc::malformed, ctx + ": map descriptors are not of equal size");
+    const std::uint64_t size = sec.size / n;
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t off = i * size;
+      const Symbol* sym = symbol_at(si, off);
+      if (!sym) return fail(errc::malformed, ctx + ": missing symbol for map at offset " + std::to_string(off));
+      const std::string name = str(sym->name);
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      const std::byte* p = data.data() + off;
+      static constexpr const char* kFields[] = {"type", "key size", "value size", "max entries", "flags"};
+      for (std::size_t k = 0; k < 5; ++k)
+        if (size < (k + 1) * 4) return fail(errc::malformed, ctx + ": map " + name + ": missing " + kFields[k]);
+      MapSpec m;
+      m.name = name;
+      m.type = static_cast<MapType>(f_.u32(p));
+      m.key_size = f_.u32(p + 4);
+      m.value_size = f_.u32(p + 8);
+      m.max_entries = f_.u32(p + 12);
+      m.flags = f_.u32(p + 16);
+      if (size > 20) {
+        m.extra.assign(p + 20, p + size);
+        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx.
+        if (size >= 28 && f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
+      }
+      spec.maps.emplace(name, std::move(m));
+    }
+  }
+  return {};
+}
+
+Result<void> Loader::load_btf_maps(CollectionSpec&) {
+  for (const auto& sec : f_.sections()) {
+    if (info_[sec.index].kind != Kind::btf_maps) continue;
+    if (info_[sec.index].symbols.empty()) continue;
+    return fail(errc::not_supported,
+                "load BTF maps: section " + str(sec.name) + ": BTF map definitions are not supported yet");
+  }
+  return {};
+}
+
+Result<void> Loader::load_data_sections(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::data || si.references == 0) continue;  // unreferenced data sections are pruned
+    if (sec.size > 0xffffffffu)
+      return fail(errc::malformed, "load data sections: data section " + str(sec.name) + ": contents exceed maximum size");
+    const std::string name = str(sec.name);
+    MapSpec m;
+    m.name = name;
+    m.type = MapType::array;
+    m.key_size = 4;
+    m.value_size = static_cast<std::uint32_t>(sec.size);
+    m.max_entries = 1;
+    const bool bss = sec.type == elf::SHT_NOBITS || name == ".bss" || name.starts_with(".bss.");
+    if (name.starts_with(".rodata")) m.flags = map_flags::rdonly_prog;  // frozen after load
+    if (!bss) {
+      auto d = f_.data(sec);
+      MapKV kv;
+      kv.key.assign(4, std::byte{0});
+      kv.value = std::vector<std::byte>(d.begin(), d.end());
+      m.contents.push_back(std::move(kv));
+    }
+    if (spec.maps.contains(name)) return fail(errc::malformed, "load data sections: map " + name + " already exists");
+    spec.maps.emplace(name, std::move(m));
+    // Global, visible objects of the section are variables.
+    for (const Symbol* sym : si.symbols) {
+      if (sym->type() != elf::STT_OBJECT) continue;
+      if (sym->binding() == elf::STB_LOCAL || sym->visibility() == elf::STV_HIDDEN ||
+          sym->visibility() == elf::STV_INTERNAL)
+        continue;
+      if (sym->value > sec.size || sym->size > sec.size - sym->value)
+        return fail(errc::malformed, "load data sections: section " + name + ": symbol " + str(sym->name) +
+                                         ": offset " + std::to_string(sym->value) + " size " + std::to_string(sym->size) +
+                                         " beyond the section");
+      spec.variables[str(sym->name)] = VariableSpec{str(sym->name), name, sym->value, sym->size};
+    }
+  }
+  return {};
+}
+
+void Loader::add_extern(CollectionSpec& spec, const Symbol& sym, bool call) {
+  for (auto& e : spec.externs) {
+    if (e.name != sym.name) continue;
+    if (call) e.kind = ExternSpec::Kind::function;  // a kfunc whose address is also taken
+    return;
+  }
+  spec.externs.push_back(ExternSpec{str(sym.name), call ? ExternSpec::Kind::function : ExternSpec::Kind::variable,
+                                    sym.binding() == elf::STB_WEAK});
+}
+
+Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& insns, std::size_t i,
+                              const Symbol& sym, CollectionSpec& spec) {
+  RawInstruction& ins = insns[i];
+  const auto typ = sym.type();
+  const auto bind = sym.binding();
+  std::string name = str(sym.name);
+  const auto& target_info = info_[sym.section];
+  const bool lddw = ins.is_load_imm64();
+  if (lddw && i + 1 >= insns.size()) return fail(errc::malformed, "truncated 64-bit load");
+  switch (target_info.kind) {
+    case Kind::legacy_maps:
+    case Kind::btf_maps:
+      if (bind != elf::STB_GLOBAL)
+        return fail(errc::bad_relocation,
+                    "possible erroneous static qualifier on map definition: found reference to " + name);
+      if (typ != elf::STT_OBJECT && typ != elf::STT_NOTYPE)
+        return fail(errc::bad_relocation, std::string("map load: incorrect relocation type ") + type_name(typ));
+      if (!lddw) return fail(errc::bad_relocation, "map " + name + ": reference from a non-lddw instruction");
+      ins.src = insn_src::pseudo_map_fd;
+      break;
+    case Kind::data: {
+      if (!lddw) return fail(errc::bad_relocation, "data section: reference from a non-lddw instruction");
+      std::uint32_t offset = 0;
+      switch (typ) {
+        case elf::STT_SECTION:
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported section relocation " + binding_name(bind));
+          offset = static_cast<std::uint32_t>(ins.imm);
+          break;
+        case elf::STT_OBJECT:
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL && bind != elf::STB_WEAK)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported object relocation " + binding_name(bind));
+          offset = static_cast<std::uint32_t>(sym.value + static_cast<std::uint32_t>(ins.imm));
+          break;
+        case elf::STT_NOTYPE:
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported untyped relocation " + binding_name(bind));
+          offset = static_cast<std::uint32_t>(sym.value + static_cast<std::uint32_t>(ins.imm));
+          break;
+        default:
+          return fail(errc::bad_relocation,
+                      std::string("incorrect relocation type ") + type_name(typ) + " for direct map load");
+      }
+      name = str(f_.sections()[sym.section].name);
+      ins.src = insn_src::pseudo_map_value;
+      ins.imm = 0;
+      insns[i + 1].imm = static_cast<std::int32_t>(offset);  // the kernel takes the offset in the second half
+      break;
+    }
+    case Kind::program: {
+      const auto& tsi = target_info;
+      if (ins.is_call()) {
+        if (ins.src != insn_src::pseudo_call) return fail(errc::bad_relocation, "call: " + name + ": incorrect source register");
+        if (typ == elf::STT_NOTYPE || typ == elf::STT_FUNC) {
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
+            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+        } else if (typ == elf::STT_SECTION) {
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+          // Static functions: the call's immediate holds the target's slot offset within the section, minus one.
+          const std::int64_t off = (static_cast<std::int64_t>(ins.imm) + 1) * 8;
+          const Symbol* t = off >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(off)) : nullptr;
+          if (!t) return fail(errc::bad_relocation, "call: no symbol at offset " + std::to_string(off));
+          name = str(t->name);
+        } else {
+          return fail(errc::bad_relocation, "call: " + name + ": invalid symbol type " + type_name(typ));
+        }
+        ins.imm = -1;
+      } else if (lddw) {
+        if (typ == elf::STT_FUNC) {
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+        } else if (typ == elf::STT_SECTION) {
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+          // The immediate holds the byte offset of the function within the section.
+          const Symbol* t = ins.imm >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(ins.imm)) : nullptr;
+          if (!t) return fail(errc::bad_relocation, "load: no symbol at offset " + std::to_string(ins.imm));
+          name = str(t->name);
+        } else {
+          return fail(errc::bad_relocation, "load: " + name + ": invalid symbol type " + type_name(typ));
+        }
+        ins.imm = -1;
+        ins.src = insn_src::pseudo_func;
+      } else {
+        return fail(errc::bad_relocation, "neither a call nor a load instruction (opcode " + std::to_string(ins.opcode) + ")");
+      }
+      break;
+    }
+    case Kind::undef:
+      if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
+        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported binding: " + binding_name(bind));
+      if (typ != elf::STT_NOTYPE && typ != elf::STT_OBJECT && typ != elf::STT_FUNC)
+        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported type " + type_name(typ));
+      add_extern(spec, sym, ins.is_call());
+      break;
+    default:
+      return fail(errc::not_supported, "relocation to " + str(f_.sections()[sym.section].name) + ": not supported");
+  }
+  (void)sec;
+  ins.reference = std::move(name);
+  return {};
+}
+
+struct Function {
+  std::string name;
+  std::string section;
+  std::vector<RawInstruction> insns;
+};
+
+Result<void> Loader::load_programs(CollectionSpec& spec) {
+  std::vector<Function> funcs;
+  std::unordered_map<std::string, std::size_t> by_name;
+  const bool big = f_.byte_order() == std::endian::big;
+  for (const auto& sec : f_.sections()) {
+    auto& si = info_[sec.index];
+    if (si.kind != Kind::program) continue;
+    const std::string ctx = "load programs: section " + str(sec.name);
+    if (si.symbols.empty()) return fail(errc::malformed, ctx + ": missing symbols");
+    if (sec.size % 8 != 0)
+      return fail(errc::malformed, ctx + ": size " + std::to_string(sec.size) + " is not a multiple of 8");
+    auto d = f_.data(sec);
+    const std::size_t n = d.size() / 8;
+    std::vector<RawInstruction> insns(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::byte* p = d.data() + i * 8;
+      auto& ins = insns[i];
+      ins.opcode = static_cast<std::uint8_t>(p[0]);
+      const auto regs = static_cast<std::uint8_t>(p[1]);
+      ins.dst = big ? regs >> 4 : regs & 0xf;
+      ins.src = big ? regs & 0xf : regs >> 4;
+      ins.offset = static_cast<std::int16_t>(f_.u16(p + 2));
+      ins.imm = static_cast<std::int32_t>(f_.u32(p + 4));
+    }
+    // Function boundaries.
+    for (const Symbol* sym : si.symbols) {
+      if (sym->value % 8 != 0 || sym->value >= sec.size)
+        return fail(errc::malformed, ctx + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
+                                         " is not an instruction in the section");
+      auto& slot = insns[sym->value / 8];
+      if (slot.symbol.empty()) slot.symbol = str(sym->name);
+    }
+    if (insns[0].symbol.empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
+    // Relocations, then old-LLVM relative calls within the section.
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t off = i * 8;
+      while (r < si.relocations.size() && si.relocations[r].first < off) {
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(si.relocations[r].first) +
+                                         ": relocation is not at an instruction boundary");
+      }
+      if (r < si.relocations.size() && si.relocations[r].first == off) {
+        auto res = relocate(sec, insns, i, *si.relocations[r].second, spec);
+        if (!res) return fail(res.error().with_context(ctx + ": offset " + std::to_string(off) + ": relocating instruction"));
+        ++r;
+        while (r < si.relocations.size() && si.relocations[r].first == off) ++r;  // duplicates: first wins
+      } else if (insns[i].is_function_call() && insns[i].imm != -1) {
+        const std::int64_t tgt = static_cast<std::int64_t>(off) + 8 + static_cast<std::int64_t>(insns[i].imm) * 8;
+        const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
+        if (!t)
+          return fail(errc::malformed, ctx + ": offset " + std::to_string(off) +
+                                           ": resolving relative jump: no jump target found at offset " +
+                                           std::to_string(tgt));
+        insns[i].reference = str(t->name);
+        insns[i].imm = -1;
+      }
+      if (insns[i].is_load_imm64()) ++i;  // second half
+    }
+    if (r < si.relocations.size())
+      return fail(errc::malformed, ctx + ": offset " + std::to_string(si.relocations[r].first) +
+                                       ": relocation is not at an instruction boundary");
+    // Split at symbols.
+    std::size_t start = 0;
+    for (std::size_t i = 1; i <= n; ++i) {
+      if (i < n && insns[i].symbol.empty()) continue;
+      Function fn{insns[start].symbol, str(sec.name),
+                  std::vector<RawInstruction>(std::make_move_iterator(insns.begin() + start),
+                                              std::make_move_iterator(insns.begin() + i))};
+      if (by_name.contains(fn.name)) return fail(errc::malformed, "load programs: duplicate program name " + fn.name);
+      by_name.emplace(fn.name, funcs.size());
+      funcs.push_back(std::move(fn));
+      start = i;
+    }
+  }
+  // Link: each program gets every function it reaches, once, after its own body.
+  const ProgramSpec defaults{};
+  for (const auto& fn : funcs) {
+    if (fn.section == ".text") continue;
+    ProgramSpec p;
+    p.name = fn.name;
+    p.section_name = fn.section;
+    auto kind = elf::classify_program_section(fn.section);
+    p.type = kind.type;
+    p.attach_type = kind.attach_type;
+    p.flags = kind.flags;
+    p.attach_to = str(kind.attach_to);
+    p.license = license_;
+    p.kernel_version = version_;
+    p.byte_order = f_.byte_order();
+    p.instructions = fn.insns;
+    std::vector<std::pair<std::string_view, std::size_t>> placed{{fn.name, 0}};
+    for (std::size_t i = 0; i < p.instructions.size(); ++i) {
+      const auto& ins = p.instructions[i];
+      const bool fref = (ins.is_function_call() || (ins.is_load_imm64() && ins.src == insn_src::pseudo_func));
+      if (!fref || ins.reference.empty()) continue;
+      bool seen = false;
+      for (auto& pl : placed) seen = seen || pl.first == ins.reference;
+      if (seen) continue;
+      auto it = by_name.find(ins.reference);
+      if (it == by_name.end()) continue;  // left unresolved: refused at load
+      const auto& callee = funcs[it->second];
+      placed.emplace_back(callee.name, p.instructions.size());
+      p.instructions.insert(p.instructions.end(), callee.insns.begin(), callee.insns.end());
+    }
+    // Resolve call targets to relative slot offsets.
+    for (std::size_t i = 0; i < p.instructions.size(); ++i) {
+      auto& ins = p.instructions[i];
+      const bool fref = (ins.is_function_call() || (ins.is_load_imm64() && ins.src == insn_src::pseudo_func));
+      if (!fref || ins.reference.empty()) continue;
+      for (auto& pl : placed)
+        if (pl.first == ins.reference) ins.imm = static_cast<std::int32_t>(static_cast<std::int64_t>(pl.second) - static_cast<std::int64_t>(i) - 1);
+    }
+    (void)defaults;
+    spec.programs.emplace(p.name, std::move(p));
+  }
+  return {};
+}
+
+Result<CollectionSpec> Loader::run() {
+  if (f_.machine() != elf::EM_BPF && f_.machine() != 0)
+    return fail(errc::malformed, "not a BPF object: machine " + std::to_string(f_.machine()));
+  CollectionSpec spec;
+  spec.byte_order = f_.byte_order();
+  EBPF_TRY_VOID(classify());
+  EBPF_TRY_VOID(assign_symbols());
+  EBPF_TRY_VOID(load_relocations());
+  EBPF_TRY_VOID(load_legacy_maps(spec));
+  EBPF_TRY_VOID(load_btf_maps(spec));
+  EBPF_TRY_VOID(load_programs(spec));
+  EBPF_TRY_VOID(load_data_sections(spec));
+  return spec;
+}
+
+}  // namespace
+
+Result<CollectionSpec> load_collection_spec(std::span<const std::byte> bytes, std::string_view name) {
+  auto file = elf::File::parse(bytes);
+  if (!file) return fail(file.error().with_context(name));
+  auto spec = Loader(*file).run();
+  if (!spec) return fail(spec.error().with_context(name));
+  return spec;
+}
+
+Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::FILE* fp = std::fopen(name.c_str(), "rb");
+  if (!fp) return fail(Error::make(errc::sys, name + ": open", errno));
+  std::vector<std::byte> buf;
+  std::byte chunk[65536];
+  std::size_t got;
+  while ((got = std::fread(chunk, 1, sizeof chunk, fp)) > 0) buf.insert(buf.end(), chunk, chunk + got);
+  const bool err = std::ferror(fp);
+  std::fclose(fp);
+  if (err) return fail(Error::make(errc::sys, name + ": read", EIO));
+  return load_collection_spec(buf, name);
+}
+
+}  // namespace ebpf
