@@ -289,6 +289,11 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
   const auto bind = sym.binding();
   std::string name = str(sym.name);
   const auto& target_info = info_[sym.section];
+  if (typ == elf::STT_SECTION && sym.section < f_.sections().size()) {
+    // Section symbols are nameless: name the object at the referenced offset, or else the section.
+    const Symbol* at = ins.imm >= 0 ? symbol_at(target_info, static_cast<std::uint64_t>(ins.imm)) : nullptr;
+    name = at ? str(at->name) : str(f_.sections()[sym.section].name);
+  }
   const bool lddw = ins.is_load_imm64();
   if (lddw && i + 1 >= insns.size()) return fail(errc::malformed, "truncated 64-bit load");
   switch (target_info.kind) {
@@ -380,6 +385,7 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
       if (typ != elf::STT_NOTYPE && typ != elf::STT_OBJECT && typ != elf::STT_FUNC)
         return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported type " + type_name(typ));
       add_extern(spec, sym, ins.is_call());
+      if (ins.is_call()) ins.src = insn_src::pseudo_kfunc_call;  // clang emits these as bpf-to-bpf calls
       break;
     default:
       return fail(errc::not_supported, "relocation to " + str(f_.sections()[sym.section].name) + ": not supported");

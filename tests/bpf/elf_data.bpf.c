@@ -24,9 +24,8 @@ int data_xdp(struct xdp_md *ctx) {
 
 SEC("tc")
 int data_tc(struct __sk_buff *skb) {
-  char msg[] = "len %d mode %d\n";
-  bpf_trace_printk(msg, sizeof(msg), skb->len, mode);
-  return account(skb->len) + mix(mode);
+  const char *digits = "0123456789abcdef";  // .rodata.str1.1
+  return account(skb->len) + mix(mode) + digits[skb->len & 15];
 }
 
 SEC("socket")
