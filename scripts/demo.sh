@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target ebpfpp-cli ebpfpp-example-bpf
+cmake --build build -j"$(nproc)" --target ebpfpp-cli
 ./build/tools/ebpfpp/ebpfpp demo

@@ -196,3 +196,10 @@ ObjName object_name(std::string_view name) {
 }
 
 }  // namespace ebpf::sys
+
+namespace ebpf::sys {
+Result<void> remove_pin(const char* path) {
+  if (::unlink(path) != 0) return unexpected(Error::from_errno(errno, "remove pin"));
+  return {};
+}
+}  // namespace ebpf::sys

@@ -138,3 +138,8 @@ std::string sanitize_name(std::string_view name, char replacement = '_');
 bool object_names_allow_dot();
 
 }  // namespace ebpf::sys
+
+namespace ebpf::sys {
+// Removes a pin (unlink of a bpffs path).
+Result<void> remove_pin(const char* path);
+}  // namespace ebpf::sys

@@ -1,0 +1,120 @@
+// Per-instruction metadata: names and debug information that travel with an instruction through
+// copies and edits.
+//
+// Metadata is a single pointer to an immutable, reference-counted block (null when empty), so copying an
+// instruction costs a pointer copy and, when metadata is present, an atomic increment. Setters copy the
+// block first if it is shared (copy-on-write). All fields are plain data: BTF ids are integers that other
+// code (btf/) interprets.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace ebpf::insn {
+
+// A line of source code an instruction was compiled from (from .BTF.ext line info).
+struct SourceLine {
+  std::string file_name;
+  std::string line;  // the text of the line
+  std::uint32_t line_number = 0;
+  std::uint32_t column = 0;
+  friend bool operator==(const SourceLine&, const SourceLine&) = default;
+};
+
+// A CO-RE relocation record attached to an instruction (from .BTF.ext core relocations).
+struct CoreRelocation {
+  std::uint32_t type_id = 0;  // BTF type id of the root type in the object's BTF
+  std::string access;         // access string, e.g. "0:1:2"
+  std::uint32_t kind = 0;     // relocation kind (bpf_core_relo_kind)
+  friend bool operator==(const CoreRelocation&, const CoreRelocation&) = default;
+};
+
+namespace detail {
+struct MetadataBlock {
+  mutable std::atomic<std::uint32_t> refs{1};
+  std::string symbol;
+  std::string reference;
+  std::optional<SourceLine> source;
+  std::optional<std::uint32_t> func_info;
+  std::optional<CoreRelocation> core_relocation;
+
+  MetadataBlock() = default;
+  MetadataBlock(const MetadataBlock& o)
+      : symbol(o.symbol), reference(o.reference), source(o.source), func_info(o.func_info),
+        core_relocation(o.core_relocation) {}
+  MetadataBlock& operator=(const MetadataBlock&) = delete;
+};
+}  // namespace detail
+
+class Metadata {
+ public:
+  Metadata() noexcept = default;
+  Metadata(const Metadata& o) noexcept : block_(o.block_) {
+    if (block_ != nullptr) block_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  Metadata(Metadata&& o) noexcept : block_(std::exchange(o.block_, nullptr)) {}
+  Metadata& operator=(const Metadata& o) noexcept {
+    Metadata tmp(o);
+    std::swap(block_, tmp.block_);
+    return *this;
+  }
+  Metadata& operator=(Metadata&& o) noexcept {
+    Metadata tmp(std::move(o));
+    std::swap(block_, tmp.block_);
+    return *this;
+  }
+  ~Metadata() { release(); }
+
+  [[nodiscard]] bool empty() const noexcept { return block_ == nullptr; }
+  void clear() noexcept { release(); }
+
+  // Name of the function or label that starts at this instruction; empty if none.
+  [[nodiscard]] std::string_view symbol() const noexcept {
+    return block_ != nullptr ? std::string_view(block_->symbol) : std::string_view();
+  }
+  void set_symbol(std::string name) { edit().symbol = std::move(name); }
+
+  // Name of the symbol this instruction refers to (a map, data section, function, kfunc or jump
+  // label); empty if none.
+  [[nodiscard]] std::string_view reference() const noexcept {
+    return block_ != nullptr ? std::string_view(block_->reference) : std::string_view();
+  }
+  void set_reference(std::string name) { edit().reference = std::move(name); }
+
+  // Source line info; null if none.
+  [[nodiscard]] const SourceLine* source() const noexcept {
+    return block_ != nullptr && block_->source ? &*block_->source : nullptr;
+  }
+  void set_source(std::optional<SourceLine> line) { edit().source = std::move(line); }
+
+  // BTF type id (BTF_KIND_FUNC) of the function starting at this instruction, from func info.
+  [[nodiscard]] std::optional<std::uint32_t> func_info() const noexcept {
+    return block_ != nullptr ? block_->func_info : std::nullopt;
+  }
+  void set_func_info(std::optional<std::uint32_t> btf_type_id) { edit().func_info = btf_type_id; }
+
+  // CO-RE relocation to apply to this instruction; null if none.
+  [[nodiscard]] const CoreRelocation* core_relocation() const noexcept {
+    return block_ != nullptr && block_->core_relocation ? &*block_->core_relocation : nullptr;
+  }
+  void set_core_relocation(std::optional<CoreRelocation> relo) { edit().core_relocation = std::move(relo); }
+
+  // Whether two metadata hold equal values (not whether they share a block).
+  friend bool operator==(const Metadata& a, const Metadata& b) noexcept;
+
+ private:
+  void release() noexcept {
+    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete block_;
+    block_ = nullptr;
+  }
+  // The block, unshared: allocated or copied as needed.
+  detail::MetadataBlock& edit();
+
+  detail::MetadataBlock* block_ = nullptr;
+};
+
+}  // namespace ebpf::insn
