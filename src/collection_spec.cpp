@@ -71,7 +71,7 @@ Result<void> CollectionSpec::rewrite_map_references(std::string_view from, std::
     return fail(errc::not_found, "rewrite map references: map " + std::string(from) + " does not exist");
   for (auto& [_, prog] : programs)
     for (auto& ins : prog.instructions)
-      if (ins.is_load_imm64() && ins.reference == from) ins.reference = std::string(to);
+      if (ins.is_map_load() && ins.reference() == from) ins.metadata.set_reference(std::string(to));
   maps.erase(std::string(from));
   return {};
 }

@@ -47,6 +47,8 @@ class CollectionSpec {
   std::map<std::string, VariableSpec> variables;
   std::vector<ExternSpec> externs;
   std::endian byte_order = std::endian::little;
+  // The object's parsed .BTF (shared with its programs); null when the object has none.
+  std::shared_ptr<const btf::Spec> btf;
 
   // Copies `value` (exactly the variable's size) into the variable's data-section map.
   Result<void> set_variable(std::string_view name, std::span<const std::byte> value);

@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "ebpf/asm/instruction.hpp"
+#include "ebpf/btf/btf.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
@@ -77,8 +79,8 @@ class Loader {
   Result<void> load_btf_maps(CollectionSpec& spec);
   Result<void> load_data_sections(CollectionSpec& spec);
   Result<void> load_programs(CollectionSpec& spec);
-  Result<void> relocate(const Section& sec, std::vector<RawInstruction>& insns, std::size_t i, const Symbol& sym,
-                        CollectionSpec& spec);
+  Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
+  Result<void> load_btf();
   void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
 
   const elf::File& f_;
@@ -86,6 +88,7 @@ class Loader {
   std::vector<Symbol> symbols_;
   std::string license_;
   std::uint32_t version_ = 0;
+  std::shared_ptr<const btf::Spec> btf_;
 };
 
 Result<void> Loader::classify() {
@@ -113,6 +116,20 @@ Result<void> Loader::classify() {
     } else if (s.type == elf::SHT_PROGBITS && (s.flags & elf::SHF_EXECINSTR) && s.size > 0) {
       si.kind = Kind::program;
     }
+  }
+  return {};
+}
+
+Result<void> Loader::load_btf() {
+  for (const auto& s : f_.sections()) {
+    if (s.name != ".BTF") continue;
+    EBPF_TRY_CTX(auto spec, btf::Spec::parse_elf_section(f_.data(s), f_.byte_order()), "load BTF");
+    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
+      EBPF_TRY_VOID(spec.validate());
+      return true;
+    }(), "load BTF");
+    (void)ok;
+    btf_ = std::make_shared<const btf::Spec>(std::move(spec));
   }
   return {};
 }
@@ -282,20 +299,25 @@ void Loader::add_extern(CollectionSpec& spec, const Symbol& sym, bool call) {
                                     sym.binding() == elf::STB_WEAK});
 }
 
-Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& insns, std::size_t i,
-                              const Symbol& sym, CollectionSpec& spec) {
-  RawInstruction& ins = insns[i];
+namespace pseudo {
+constexpr auto map_fd = static_cast<insn::Register>(insn::PseudoSource::map_fd);
+constexpr auto map_value = static_cast<insn::Register>(insn::PseudoSource::map_value);
+constexpr auto func = static_cast<insn::Register>(insn::PseudoSource::func);
+constexpr auto kfunc_call = static_cast<insn::Register>(insn::CallSource::kfunc);
+}  // namespace pseudo
+
+Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec) {
   const auto typ = sym.type();
   const auto bind = sym.binding();
   std::string name = str(sym.name);
   const auto& target_info = info_[sym.section];
+  const bool lddw = ins.is_load_imm64();
+  const auto low32 = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
   if (typ == elf::STT_SECTION && sym.section < f_.sections().size()) {
     // Section symbols are nameless: name the object at the referenced offset, or else the section.
-    const Symbol* at = ins.imm >= 0 ? symbol_at(target_info, static_cast<std::uint64_t>(ins.imm)) : nullptr;
+    const Symbol* at = symbol_at(target_info, low32);
     name = at ? str(at->name) : str(f_.sections()[sym.section].name);
   }
-  const bool lddw = ins.is_load_imm64();
-  if (lddw && i + 1 >= insns.size()) return fail(errc::malformed, "truncated 64-bit load");
   switch (target_info.kind) {
     case Kind::legacy_maps:
     case Kind::btf_maps:
@@ -305,7 +327,8 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
       if (typ != elf::STT_OBJECT && typ != elf::STT_NOTYPE)
         return fail(errc::bad_relocation, std::string("map load: incorrect relocation type ") + type_name(typ));
       if (!lddw) return fail(errc::bad_relocation, "map " + name + ": reference from a non-lddw instruction");
-      ins.src = insn_src::pseudo_map_fd;
+      ins.src = pseudo::map_fd;
+      ins.constant = 0;
       break;
     case Kind::data: {
       if (!lddw) return fail(errc::bad_relocation, "data section: reference from a non-lddw instruction");
@@ -315,49 +338,49 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation,
                         "direct load: " + name + ": unsupported section relocation " + binding_name(bind));
-          offset = static_cast<std::uint32_t>(ins.imm);
+          offset = low32;
           break;
         case elf::STT_OBJECT:
           if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL && bind != elf::STB_WEAK)
             return fail(errc::bad_relocation,
                         "direct load: " + name + ": unsupported object relocation " + binding_name(bind));
-          offset = static_cast<std::uint32_t>(sym.value + static_cast<std::uint32_t>(ins.imm));
+          offset = static_cast<std::uint32_t>(sym.value + low32);
           break;
         case elf::STT_NOTYPE:
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation,
                         "direct load: " + name + ": unsupported untyped relocation " + binding_name(bind));
-          offset = static_cast<std::uint32_t>(sym.value + static_cast<std::uint32_t>(ins.imm));
+          offset = static_cast<std::uint32_t>(sym.value + low32);
           break;
         default:
           return fail(errc::bad_relocation,
                       std::string("incorrect relocation type ") + type_name(typ) + " for direct map load");
       }
       name = str(f_.sections()[sym.section].name);
-      ins.src = insn_src::pseudo_map_value;
-      ins.imm = 0;
-      insns[i + 1].imm = static_cast<std::int32_t>(offset);  // the kernel takes the offset in the second half
+      ins.src = pseudo::map_value;
+      // The kernel takes the offset in the second half; the first is the map's fd, filled in at load.
+      ins.constant = static_cast<std::int64_t>(static_cast<std::uint64_t>(offset) << 32);
       break;
     }
     case Kind::program: {
       const auto& tsi = target_info;
       if (ins.is_call()) {
-        if (ins.src != insn_src::pseudo_call) return fail(errc::bad_relocation, "call: " + name + ": incorrect source register");
+        if (!ins.is_pseudo_call()) return fail(errc::bad_relocation, "call: " + name + ": incorrect source register");
         if (typ == elf::STT_NOTYPE || typ == elf::STT_FUNC) {
           if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
             return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
         } else if (typ == elf::STT_SECTION) {
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
-          // Static functions: the call's immediate holds the target's slot offset within the section, minus one.
-          const std::int64_t off = (static_cast<std::int64_t>(ins.imm) + 1) * 8;
+          // Static functions: the immediate holds the target's slot within the section, minus one.
+          const std::int64_t off = (static_cast<std::int64_t>(static_cast<std::int32_t>(ins.constant)) + 1) * 8;
           const Symbol* t = off >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(off)) : nullptr;
           if (!t) return fail(errc::bad_relocation, "call: no symbol at offset " + std::to_string(off));
           name = str(t->name);
         } else {
           return fail(errc::bad_relocation, "call: " + name + ": invalid symbol type " + type_name(typ));
         }
-        ins.imm = -1;
+        ins.constant = -1;
       } else if (lddw) {
         if (typ == elf::STT_FUNC) {
           if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL)
@@ -366,16 +389,17 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
           // The immediate holds the byte offset of the function within the section.
-          const Symbol* t = ins.imm >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(ins.imm)) : nullptr;
-          if (!t) return fail(errc::bad_relocation, "load: no symbol at offset " + std::to_string(ins.imm));
+          const Symbol* t = symbol_at(tsi, low32);
+          if (!t) return fail(errc::bad_relocation, "load: no symbol at offset " + std::to_string(low32));
           name = str(t->name);
         } else {
           return fail(errc::bad_relocation, "load: " + name + ": invalid symbol type " + type_name(typ));
         }
-        ins.imm = -1;
-        ins.src = insn_src::pseudo_func;
+        ins.constant = -1;
+        ins.src = pseudo::func;
       } else {
-        return fail(errc::bad_relocation, "neither a call nor a load instruction (opcode " + std::to_string(ins.opcode) + ")");
+        return fail(errc::bad_relocation,
+                    "neither a call nor a load instruction (opcode " + std::to_string(ins.opcode.raw()) + ")");
       }
       break;
     }
@@ -385,103 +409,93 @@ Result<void> Loader::relocate(const Section& sec, std::vector<RawInstruction>& i
       if (typ != elf::STT_NOTYPE && typ != elf::STT_OBJECT && typ != elf::STT_FUNC)
         return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported type " + type_name(typ));
       add_extern(spec, sym, ins.is_call());
-      if (ins.is_call()) ins.src = insn_src::pseudo_kfunc_call;  // clang emits these as bpf-to-bpf calls
+      if (ins.is_call()) ins.src = pseudo::kfunc_call;  // clang emits kfunc calls as bpf-to-bpf calls
       break;
     default:
       return fail(errc::not_supported, "relocation to " + str(f_.sections()[sym.section].name) + ": not supported");
   }
-  (void)sec;
-  ins.reference = std::move(name);
+  ins.metadata.set_reference(std::move(name));
   return {};
 }
 
 struct Function {
   std::string name;
-  std::string section;
-  std::vector<RawInstruction> insns;
+  std::string_view section;
+  insn::Instructions insns;
 };
 
 Result<void> Loader::load_programs(CollectionSpec& spec) {
   std::vector<Function> funcs;
-  std::unordered_map<std::string, std::size_t> by_name;
-  const bool big = f_.byte_order() == std::endian::big;
+  std::unordered_map<std::string_view, std::size_t> by_name;
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
     const std::string ctx = "load programs: section " + str(sec.name);
     if (si.symbols.empty()) return fail(errc::malformed, ctx + ": missing symbols");
-    if (sec.size % 8 != 0)
-      return fail(errc::malformed, ctx + ": size " + std::to_string(sec.size) + " is not a multiple of 8");
-    auto d = f_.data(sec);
-    const std::size_t n = d.size() / 8;
-    std::vector<RawInstruction> insns(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::byte* p = d.data() + i * 8;
-      auto& ins = insns[i];
-      ins.opcode = static_cast<std::uint8_t>(p[0]);
-      const auto regs = static_cast<std::uint8_t>(p[1]);
-      ins.dst = big ? regs >> 4 : regs & 0xf;
-      ins.src = big ? regs & 0xf : regs >> 4;
-      ins.offset = static_cast<std::int16_t>(f_.u16(p + 2));
-      ins.imm = static_cast<std::int32_t>(f_.u32(p + 4));
-    }
+    EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx);
+    auto& insns = decoded.vector();
+    if (insns.empty()) return fail(errc::malformed, ctx + ": no instructions found");
+    // Slot -> instruction index (-1 for the second half of a lddw).
+    std::vector<std::int32_t> index_of(sec.size / 8, -1);
+    for (auto [index, slot, _] : decoded.positioned()) index_of[slot] = static_cast<std::int32_t>(index);
+    auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
+      if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
+      return &insns[static_cast<std::size_t>(index_of[off / 8])];
+    };
     // Function boundaries.
     for (const Symbol* sym : si.symbols) {
-      if (sym->value % 8 != 0 || sym->value >= sec.size)
+      insn::Instruction* ins = at_offset(sym->value);
+      if (!ins)
         return fail(errc::malformed, ctx + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
-                                         " is not an instruction in the section");
-      auto& slot = insns[sym->value / 8];
-      if (slot.symbol.empty()) slot.symbol = str(sym->name);
+                                         " is not an instruction of the section");
+      if (ins->symbol().empty()) ins->metadata.set_symbol(str(sym->name));
     }
-    if (insns[0].symbol.empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
-    // Relocations, then old-LLVM relative calls within the section.
-    std::size_t r = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t off = i * 8;
-      while (r < si.relocations.size() && si.relocations[r].first < off) {
-        return fail(errc::malformed, ctx + ": offset " + std::to_string(si.relocations[r].first) +
+    if (insns[0].symbol().empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
+    // Relocations.
+    for (std::size_t r = 0; r < si.relocations.size(); ++r) {
+      const std::uint64_t off = si.relocations[r].first;
+      if (r > 0 && si.relocations[r - 1].first == off) continue;  // duplicates: the first wins
+      insn::Instruction* ins = at_offset(off);
+      if (!ins)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(off) +
                                          ": relocation is not at an instruction boundary");
-      }
-      if (r < si.relocations.size() && si.relocations[r].first == off) {
-        auto res = relocate(sec, insns, i, *si.relocations[r].second, spec);
-        if (!res) return fail(res.error().with_context(ctx + ": offset " + std::to_string(off) + ": relocating instruction"));
-        ++r;
-        while (r < si.relocations.size() && si.relocations[r].first == off) ++r;  // duplicates: first wins
-      } else if (insns[i].is_function_call() && insns[i].imm != -1) {
-        const std::int64_t tgt = static_cast<std::int64_t>(off) + 8 + static_cast<std::int64_t>(insns[i].imm) * 8;
-        const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
-        if (!t)
-          return fail(errc::malformed, ctx + ": offset " + std::to_string(off) +
-                                           ": resolving relative jump: no jump target found at offset " +
-                                           std::to_string(tgt));
-        insns[i].reference = str(t->name);
-        insns[i].imm = -1;
-      }
-      if (insns[i].is_load_imm64()) ++i;  // second half
+      auto res = relocate(*ins, *si.relocations[r].second, spec);
+      if (!res) return fail(res.error().with_context(ctx + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
-    if (r < si.relocations.size())
-      return fail(errc::malformed, ctx + ": offset " + std::to_string(si.relocations[r].first) +
-                                       ": relocation is not at an instruction boundary");
+    // Old LLVM encodes calls within the section as relative jumps without relocations.
+    for (auto& ins : insns) {
+      if (!ins.is_pseudo_call() || !ins.reference().empty() || ins.constant == -1) continue;
+      const std::size_t idx = static_cast<std::size_t>(&ins - insns.data());
+      std::size_t slot = 0;
+      for (std::size_t k = 0; k < idx; ++k) slot += insns[k].slots();
+      const std::int64_t tgt = static_cast<std::int64_t>(slot + 1 + static_cast<std::uint64_t>(0)) * 8 + ins.constant * 8;
+      const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
+      if (!t)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(slot * 8) +
+                                         ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
+      ins.metadata.set_reference(str(t->name));
+      ins.constant = -1;
+    }
     // Split at symbols.
     std::size_t start = 0;
-    for (std::size_t i = 1; i <= n; ++i) {
-      if (i < n && insns[i].symbol.empty()) continue;
-      Function fn{insns[start].symbol, str(sec.name),
-                  std::vector<RawInstruction>(std::make_move_iterator(insns.begin() + start),
-                                              std::make_move_iterator(insns.begin() + i))};
-      if (by_name.contains(fn.name)) return fail(errc::malformed, "load programs: duplicate program name " + fn.name);
-      by_name.emplace(fn.name, funcs.size());
+    for (std::size_t i = 1; i <= insns.size(); ++i) {
+      if (i < insns.size() && insns[i].symbol().empty()) continue;
+      Function fn{str(insns[start].symbol()), sec.name,
+                  insn::Instructions(std::vector<insn::Instruction>(std::make_move_iterator(insns.begin() + start),
+                                                                    std::make_move_iterator(insns.begin() + i)))};
       funcs.push_back(std::move(fn));
       start = i;
     }
   }
+  for (std::size_t i = 0; i < funcs.size(); ++i)
+    if (!by_name.emplace(funcs[i].name, i).second)
+      return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
   // Link: each program gets every function it reaches, once, after its own body.
-  const ProgramSpec defaults{};
   for (const auto& fn : funcs) {
     if (fn.section == ".text") continue;
     ProgramSpec p;
     p.name = fn.name;
-    p.section_name = fn.section;
+    p.section_name = str(fn.section);
     auto kind = elf::classify_program_section(fn.section);
     p.type = kind.type;
     p.attach_type = kind.attach_type;
@@ -490,30 +504,25 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     p.license = license_;
     p.kernel_version = version_;
     p.byte_order = f_.byte_order();
+    p.btf = btf_;
     p.instructions = fn.insns;
-    std::vector<std::pair<std::string_view, std::size_t>> placed{{fn.name, 0}};
+    std::vector<std::string_view> placed{fn.name};
     for (std::size_t i = 0; i < p.instructions.size(); ++i) {
       const auto& ins = p.instructions[i];
-      const bool fref = (ins.is_function_call() || (ins.is_load_imm64() && ins.src == insn_src::pseudo_func));
-      if (!fref || ins.reference.empty()) continue;
-      bool seen = false;
-      for (auto& pl : placed) seen = seen || pl.first == ins.reference;
-      if (seen) continue;
-      auto it = by_name.find(ins.reference);
+      if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;
+      const std::string_view ref = ins.reference();
+      if (std::find(placed.begin(), placed.end(), ref) != placed.end()) continue;
+      auto it = by_name.find(ref);
       if (it == by_name.end()) continue;  // left unresolved: refused at load
       const auto& callee = funcs[it->second];
-      placed.emplace_back(callee.name, p.instructions.size());
-      p.instructions.insert(p.instructions.end(), callee.insns.begin(), callee.insns.end());
+      placed.push_back(callee.name);
+      p.instructions.append(callee.insns);
     }
-    // Resolve call targets to relative slot offsets.
-    for (std::size_t i = 0; i < p.instructions.size(); ++i) {
-      auto& ins = p.instructions[i];
-      const bool fref = (ins.is_function_call() || (ins.is_load_imm64() && ins.src == insn_src::pseudo_func));
-      if (!fref || ins.reference.empty()) continue;
-      for (auto& pl : placed)
-        if (pl.first == ins.reference) ins.imm = static_cast<std::int32_t>(static_cast<std::int64_t>(pl.second) - static_cast<std::int64_t>(i) - 1);
-    }
-    (void)defaults;
+    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
+      EBPF_TRY_VOID(p.instructions.resolve_jumps());
+      return true;
+    }(), "load programs: program " + p.name);
+    (void)ok;
     spec.programs.emplace(p.name, std::move(p));
   }
   return {};
@@ -525,6 +534,8 @@ Result<CollectionSpec> Loader::run() {
   CollectionSpec spec;
   spec.byte_order = f_.byte_order();
   EBPF_TRY_VOID(classify());
+  EBPF_TRY_VOID(load_btf());
+  spec.btf = btf_;
   EBPF_TRY_VOID(assign_symbols());
   EBPF_TRY_VOID(load_relocations());
   EBPF_TRY_VOID(load_legacy_maps(spec));

@@ -8,12 +8,12 @@
 
 using namespace ebpf;
 
-namespace ebpf {
-void PrintTo(const RawInstruction& i, std::ostream* os) {
-  *os << "{op " << int(i.opcode) << " dst " << int(i.dst) << " src " << int(i.src) << " off " << i.offset << " imm "
-      << i.imm << " sym '" << i.symbol << "' ref '" << i.reference << "'}";
+namespace ebpf::insn {
+void PrintTo(const Instruction& i, std::ostream* os) {
+  *os << "{op " << int(i.opcode.raw()) << " dst " << int(i.dst_raw()) << " src " << int(i.src_raw()) << " off "
+      << i.offset << " imm " << i.constant << " sym '" << i.symbol() << "' ref '" << i.reference() << "'}";
 }
-}  // namespace ebpf
+}  // namespace ebpf::insn
 
 namespace {
 
@@ -27,7 +27,7 @@ CollectionSpec load(std::string_view stem, std::string_view order = "bpfel") {
 std::vector<std::string> functions(const ProgramSpec& p) {
   std::vector<std::string> out;
   for (const auto& ins : p.instructions)
-    if (!ins.symbol.empty()) out.push_back(ins.symbol);
+    if (!ins.symbol().empty()) out.emplace_back(ins.symbol());
   return out;
 }
 
@@ -102,14 +102,13 @@ TEST_P(LegacyObject, SubprogramsLinkedOnceIntoEveryCaller) {
     std::set<std::string> unique(fns.begin(), fns.end());
     EXPECT_EQ(unique.size(), fns.size()) << name << ": a subprogram is linked twice";
     // Every bpf-to-bpf call and function pointer lands on the function it names.
-    for (std::size_t i = 0; i < prog.instructions.size(); ++i) {
-      const auto& ins = prog.instructions[i];
-      const bool fref = ins.is_function_call() || (ins.is_load_imm64() && ins.src == insn_src::pseudo_func);
-      if (!fref) continue;
-      const auto target = static_cast<std::int64_t>(i) + 1 + ins.imm;
+    for (auto [index, slot, ins] : prog.instructions.positioned()) {
+      if (!ins.is_pseudo_call() && !ins.is_func_load()) continue;
+      const auto target = static_cast<std::int64_t>(slot) + 1 + ins.constant;
       ASSERT_GE(target, 0);
-      ASSERT_LT(target, static_cast<std::int64_t>(prog.instructions.size())) << name;
-      EXPECT_EQ(prog.instructions[static_cast<std::size_t>(target)].symbol, ins.reference) << name << " slot " << i;
+      auto at = prog.instructions.index_of_slot(static_cast<std::size_t>(target));
+      ASSERT_TRUE(at) << name << " slot " << slot;
+      EXPECT_EQ(prog.instructions[*at].symbol(), ins.reference()) << name << " slot " << slot;
     }
   }
   auto xdp = functions(spec.programs.at("xdp_prog"));
@@ -132,11 +131,10 @@ TEST_P(LegacyObject, MapAndDataReferences) {
   EXPECT_NE(std::find(refs.begin(), refs.end(), ".rodata"), refs.end());
   // big_limit lives at offset 8 of .rodata: the offset sits in the second half of the lddw.
   bool found = false;
-  const auto& insns = spec.programs.at("socket_prog").instructions;
-  for (std::size_t i = 0; i + 1 < insns.size(); ++i) {
-    if (insns[i].is_load_imm64() && insns[i].src == insn_src::pseudo_map_value && insns[i].reference == ".rodata") {
-      EXPECT_EQ(insns[i].imm, 0);
-      if (insns[i + 1].imm == 8) found = true;
+  for (const auto& ins : spec.programs.at("socket_prog").instructions) {
+    if (ins.is_map_load() && ins.pseudo_source() == insn::PseudoSource::map_value && ins.reference() == ".rodata") {
+      EXPECT_EQ(ins.constant & 0xffffffff, 0);
+      if ((static_cast<std::uint64_t>(ins.constant) >> 32) == 8) found = true;
     }
   }
   EXPECT_TRUE(found);
@@ -161,8 +159,12 @@ TEST_P(LegacyObject, Externs) {
   EXPECT_EQ(find("bpf_rcu_read_lock")->kind, ExternSpec::Kind::function);
   // The instruction keeps the extern's name as its reference.
   bool referenced = false;
-  for (auto& ins : spec.programs.at("kprobe_prog").instructions) referenced |= ins.reference == "LINUX_KERNEL_VERSION";
+  for (auto& ins : spec.programs.at("kprobe_prog").instructions) referenced |= ins.reference() == "LINUX_KERNEL_VERSION";
   EXPECT_TRUE(referenced);
+  bool kfunc = false;
+  for (auto& ins : spec.programs.at("sleepable_prog").instructions)
+    kfunc |= ins.is_kfunc_call() && ins.reference() == "bpf_rcu_read_unlock";
+  EXPECT_TRUE(kfunc);
 }
 
 TEST_P(LegacyObject, Variables) {

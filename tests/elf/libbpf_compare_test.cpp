@@ -12,9 +12,9 @@ namespace {
 
 // Instructions of a program's own body (libbpf appends subprograms only when loading).
 std::size_t body_size(const ProgramSpec& p) {
-  for (std::size_t i = 1; i < p.instructions.size(); ++i)
-    if (!p.instructions[i].symbol.empty()) return i;
-  return p.instructions.size();
+  for (auto [index, slot, ins] : p.instructions.positioned())
+    if (index > 0 && !ins.symbol().empty()) return slot;
+  return p.instructions.size_in_slots();
 }
 
 }  // namespace

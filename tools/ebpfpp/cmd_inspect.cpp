@@ -54,7 +54,7 @@ std::string json(const ebpf::CollectionSpec& spec) {
     j.key("attach_type").value(ebpf::to_string(p.attach_type));
     j.key("attach_to").value(p.attach_to);
     j.key("flags").value(std::uint64_t{p.flags});
-    j.key("insns").value(std::uint64_t{p.instructions.size()});
+    j.key("insns").value(std::uint64_t{p.instructions.size_in_slots()});
     j.key("license").value(p.license);
     j.end_object();
   }
@@ -69,7 +69,14 @@ std::string json(const ebpf::CollectionSpec& spec) {
     j.end_object();
   }
   j.end_array();
-  j.key("btf").null();
+  j.key("btf");
+  if (spec.btf) {
+    j.begin_object();
+    j.key("types").value(std::uint64_t{spec.btf->type_count() - spec.btf->first_id()});
+    j.end_object();
+  } else {
+    j.null();
+  }
   j.end_object();
   return j.str();
 }
@@ -107,7 +114,7 @@ void human(const ebpf::CollectionSpec& spec, std::string_view path) {
     if (!p.attach_to.empty()) attach += " (" + p.attach_to + ")";
     std::printf("  %-24s %-32s %-16.*s %-24s %6s %6zu\n", p.name.c_str(), p.section_name.c_str(),
                 static_cast<int>(t.size()), t.data(), attach.c_str(), flags_text(p.flags).c_str(),
-                p.instructions.size());
+                p.instructions.size_in_slots());
   }
   std::printf("\nvariables (%zu):\n", spec.variables.size());
   if (!spec.variables.empty()) std::printf("  %-24s %-20s %8s %8s\n", "NAME", "SECTION", "OFFSET", "SIZE");
