@@ -28,6 +28,7 @@ struct VariableSpec {
   std::string section;  // also the name of the data-section map holding it
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  std::uint32_t type = 0;  // BTF type id of the variable's type in CollectionSpec::btf (0: no BTF)
   friend bool operator==(const VariableSpec&, const VariableSpec&) = default;
 };
 
@@ -37,6 +38,7 @@ struct ExternSpec {
   std::string name;
   Kind kind = Kind::variable;
   bool weak = false;
+  std::string section;  // ".kconfig" or ".ksyms" from BTF; empty without BTF
   friend bool operator==(const ExternSpec&, const ExternSpec&) = default;
 };
 

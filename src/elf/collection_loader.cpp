@@ -1,6 +1,7 @@
 // ELF object -> CollectionSpec: section classification, legacy and data-section maps, programs with their
 // relocations, subprogram linking and global variables.
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -239,12 +240,192 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
   return {};
 }
 
-Result<void> Loader::load_btf_maps(CollectionSpec&) {
+// An unsigned value encoded in a BTF map definition member: __uint(name, N) is `int (*name)[N]`, and __ulong
+// (64-bit map_extra) is an enum whose single enumerator holds the value.
+Result<std::uint64_t> btf_uint(const btf::Spec& b, btf::TypeId id) {
+  EBPF_TRY(auto t, b.resolve(id));
+  if (t.is_enum()) {
+    if (t.vlen() == 0) return fail(errc::malformed, "enum without values");
+    return t.enumerator(0).value;
+  }
+  if (t.kind() != btf::Kind::ptr) return fail(errc::malformed, "not a pointer: " + b.format_c(id));
+  EBPF_TRY(auto arr, b.resolve(t.ref()));
+  if (arr.kind() != btf::Kind::array) return fail(errc::malformed, "not a pointer to array: " + b.format_c(id));
+  return std::uint64_t{arr.array().nelems};
+}
+
+Result<std::uint32_t> btf_u32(const btf::Spec& b, btf::TypeId id) {
+  EBPF_TRY(auto v, btf_uint(b, id));
+  if (v > 0xffffffffu) return fail(errc::malformed, "value " + std::to_string(v) + " does not fit 32 bits");
+  return static_cast<std::uint32_t>(v);
+}
+
+// Size of the type a `key`/`value` member points to.
+Result<std::uint32_t> btf_pointee_size(const btf::Spec& b, btf::TypeId id, const char* what) {
+  EBPF_TRY(auto t, b.resolve(id));
+  if (t.kind() != btf::Kind::ptr) return fail(errc::malformed, std::string(what) + " type is not a pointer");
+  EBPF_TRY(auto size, b.size_of(t.ref()));
+  if (size > 0xffffffffu) return fail(errc::malformed, std::string(what) + " type too large");
+  return static_cast<std::uint32_t>(size);
+}
+
+struct BtfMapContext {
+  const btf::Spec& btf;
+  const SectionInfo& maps;   // the .maps section: relocations of `values`
+  std::uint64_t var_offset;  // of the map variable within .maps
+  std::uint64_t var_size;
+  std::uint64_t align;       // pointer width of `values` slots
+  std::endian order;
+};
+
+Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner);
+
+Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::Member& member, bool inner) {
+  if (inner) return fail(errc::not_supported, "nested inner maps are not supported");
+  const auto& b = ctx.btf;
+  EBPF_TRY(auto arr, b.resolve(member.type));
+  if (arr.kind() != btf::Kind::array) return fail(errc::malformed, "values: not an array: " + b.format_c(member.type));
+  EBPF_TRY(auto ptr, b.resolve(arr.array().elem));
+  if (ptr.kind() != btf::Kind::ptr) return fail(errc::malformed, "values: not an array of pointers");
+  EBPF_TRY(auto target, b.resolve(ptr.ref()));
+  if (target.is_struct_or_union()) {
+    if (!can_store_map(m.type))
+      return fail(errc::malformed, "values: map definitions in a map of type " + std::string(to_string(m.type)));
+    EBPF_TRY_CTX(auto im, parse_btf_map(ctx, m.name + "_inner", target, true), "inner map");
+    m.inner_map = std::make_unique<MapSpec>(std::move(im));
+  } else if (target.kind() == btf::Kind::func_proto) {
+    if (!can_store_program(m.type))
+      return fail(errc::malformed, "values: programs in a map of type " + std::string(to_string(m.type)));
+  } else {
+    return fail(errc::malformed, "unsupported value type " + b.format_c(ptr.ref()) + " in 'values' field");
+  }
+  if (m.value_size != 0 && m.value_size != 4)
+    return fail(errc::malformed, "values: value size " + std::to_string(m.value_size) + " is not 4");
+  m.value_size = 4;
+  if (m.key_size == 0) m.key_size = 4;
+  // The slots of `values` run from the member to the end of the variable; relocations fill the used ones.
+  const std::uint64_t start = ctx.var_offset + member.bit_offset / 8;
+  const std::uint64_t end = ctx.var_offset + ctx.var_size;
+  if (ctx.align == 0 || start > end || (end - start) % ctx.align != 0)
+    return fail(errc::malformed, "values: unaligned static values section");
+  for (std::uint64_t k = 0, off = start; off < end; ++k, off += ctx.align) {
+    auto it = std::lower_bound(ctx.maps.relocations.begin(), ctx.maps.relocations.end(), off,
+                               [](const auto& r, std::uint64_t o) { return r.first < o; });
+    if (it == ctx.maps.relocations.end() || it->first != off) continue;
+    const Symbol& sym = *it->second;
+    if (sym.type() != elf::STT_FUNC && sym.type() != elf::STT_OBJECT)
+      return fail(errc::malformed, std::string("values: unknown relocation type ") + type_name(sym.type()));
+    MapKV kv;
+    kv.key.resize(4);
+    std::uint32_t key = static_cast<std::uint32_t>(k);
+    if (ctx.order != std::endian::native) key = __builtin_bswap32(key);
+    std::memcpy(kv.key.data(), &key, 4);
+    kv.value = ObjectRef{str(sym.name)};
+    m.contents.push_back(std::move(kv));
+  }
+  return {};
+}
+
+Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner) {
+  const auto& b = ctx.btf;
+  if (def.kind() != btf::Kind::struct_)
+    return fail(errc::malformed, "expected struct, got " + std::string(btf::kind_name(def.kind())));
+  MapSpec m;
+  m.name = name;
+  const std::size_t n = def.vlen();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto member = def.member(i);
+    const std::string field = str(member.name);
+    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + field)); };
+    if (field == "type") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.type = static_cast<MapType>(*v);
+    } else if (field == "map_flags") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.flags = *v;
+    } else if (field == "max_entries") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.max_entries = *v;
+    } else if (field == "numa_node") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.numa_node = *v;
+    } else if (field == "map_extra") {
+      auto v = btf_uint(b, member.type);
+      if (!v) return wrap(v.error());
+      m.map_extra = *v;
+    } else if (field == "pinning") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
+      m.pinning = *v == 1 ? PinType::by_name : PinType::none;
+    } else if (field == "key") {
+      auto v = btf_pointee_size(b, member.type, "key");
+      if (!v) return wrap(v.error());
+      m.key_size = *v;
+    } else if (field == "value") {
+      auto v = btf_pointee_size(b, member.type, "value");
+      if (!v) return wrap(v.error());
+      m.value_size = *v;
+    } else if (field == "key_size") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.key_size = *v;
+    } else if (field == "value_size") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.value_size = *v;
+    } else if (field == "values") {
+      if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
+      auto r = parse_btf_values(ctx, m, member, inner);
+      if (!r) return wrap(r.error());
+    } else {
+      return fail(errc::malformed, "unrecognized field " + field + " in BTF map definition");
+    }
+  }
+  return m;
+}
+
+Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
-    if (info_[sec.index].kind != Kind::btf_maps) continue;
-    if (info_[sec.index].symbols.empty()) continue;
-    return fail(errc::not_supported,
-                "load BTF maps: section " + str(sec.name) + ": BTF map definitions are not supported yet");
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::btf_maps) continue;
+    const std::string ctx = "load BTF maps: section " + str(sec.name);
+    if (!btf_) return fail(errc::malformed, ctx + ": missing BTF");
+    auto ds = btf_->find(sec.name, btf::Kind::datasec);
+    if (!ds) return fail(errc::malformed, ctx + ": cannot find section '" + str(sec.name) + "' in BTF");
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < ds->vlen(); ++i) {
+      auto vs = ds->var_info(i);
+      auto var = btf_->type(vs.type);
+      if (!var || var->kind() != btf::Kind::var)
+        return fail(errc::malformed, ctx + ": entry " + std::to_string(i) + " is not a variable");
+      const std::string name = str(var->name());
+      // Compilers leave DATASEC offsets zero in objects: the symbol table has the real one.
+      const Symbol* sym = nullptr;
+      for (const Symbol* cand : si.symbols)
+        if (cand->name == name) sym = cand;
+      if (!sym) return fail(errc::malformed, ctx + ": map " + name + ": no symbol");
+      vs.offset = static_cast<std::uint32_t>(std::min<std::uint64_t>(sym->value, 0xffffffffu));
+      if (static_cast<std::uint64_t>(vs.offset) + vs.size > sec.size)
+        return fail(errc::malformed, ctx + ": map " + name + ": definition beyond the section");
+      if (sec.type != elf::SHT_NOBITS) {
+        for (std::uint32_t k = 0; k < vs.size; ++k)
+          if (data[vs.offset + k] != std::byte{0})
+            return fail(errc::not_supported,
+                        ctx + ": map " + name + ": initializing BTF map definitions: not supported");
+      }
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      auto def = btf_->resolve(var->ref());
+      if (!def) return fail(def.error().with_context(ctx + ": map " + name));
+      BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
+      auto m = parse_btf_map(mc, name, *def, false);
+      if (!m) return fail(m.error().with_context(ctx + ": map " + name));
+      spec.maps.emplace(name, std::move(*m));
+    }
   }
   return {};
 }
@@ -283,7 +464,18 @@ Result<void> Loader::load_data_sections(CollectionSpec& spec) {
         return fail(errc::malformed, "load data sections: section " + name + ": symbol " + str(sym->name) +
                                          ": offset " + std::to_string(sym->value) + " size " + std::to_string(sym->size) +
                                          " beyond the section");
-      spec.variables[str(sym->name)] = VariableSpec{str(sym->name), name, sym->value, sym->size};
+      spec.variables[str(sym->name)] = VariableSpec{str(sym->name), name, sym->value, sym->size, 0};
+    }
+    // BTF types of the variables, from the section's DATASEC.
+    if (btf_) {
+      if (auto ds = btf_->find(sec.name, btf::Kind::datasec)) {
+        for (std::size_t i = 0; i < ds->vlen(); ++i) {
+          auto var = btf_->type(ds->var_info(i).type);
+          if (!var || var->kind() != btf::Kind::var) continue;
+          auto it = spec.variables.find(str(var->name()));
+          if (it != spec.variables.end() && it->second.section == name) it->second.type = var->ref();
+        }
+      }
     }
   }
   return {};
@@ -542,6 +734,19 @@ Result<CollectionSpec> Loader::run() {
   EBPF_TRY_VOID(load_btf_maps(spec));
   EBPF_TRY_VOID(load_programs(spec));
   EBPF_TRY_VOID(load_data_sections(spec));
+  // Which externs are kconfig values and which kernel symbols: BTF's .kconfig / .ksyms DATASECs say.
+  if (btf_) {
+    for (const char* section : {".kconfig", ".ksyms"}) {
+      auto ds = btf_->find(section, btf::Kind::datasec);
+      if (!ds) continue;
+      for (std::size_t i = 0; i < ds->vlen(); ++i) {
+        auto t = btf_->type(ds->var_info(i).type);
+        if (!t) continue;
+        for (auto& e : spec.externs)
+          if (e.name == t->name()) e.section = section;
+      }
+    }
+  }
   return spec;
 }
 

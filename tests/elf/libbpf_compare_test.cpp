@@ -19,14 +19,15 @@ std::size_t body_size(const ProgramSpec& p) {
 
 }  // namespace
 
-class LibbpfCompare : public ::testing::TestWithParam<const char*> {};
+class LibbpfCompare : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
 
 TEST_P(LibbpfCompare, MapsAndProgramsMatch) {
-  const auto path = test::bpf_object("elf_data", GetParam());
+  const auto [stem, order] = GetParam();
+  const auto path = test::bpf_object(stem, order);
   auto spec = load_collection_spec(path);
   ASSERT_TRUE(spec) << spec.error().message();
   // libbpf only opens objects of the host's byte order; the big-endian spec must match it all the same.
-  const auto host_path = test::bpf_object("elf_data", "bpfel");
+  const auto host_path = test::bpf_object(stem, "bpfel");
   bpf_object* obj = bpf_object__open_file(host_path.c_str(), nullptr);
   ASSERT_NE(obj, nullptr) << "libbpf could not open " << path;
 
@@ -46,6 +47,8 @@ TEST_P(LibbpfCompare, MapsAndProgramsMatch) {
     EXPECT_EQ(bpf_map__value_size(map), ours->value_size) << name;
     EXPECT_EQ(bpf_map__max_entries(map), ours->max_entries) << name;
     EXPECT_EQ(bpf_map__map_flags(map) & ~map_flags::mmapable, ours->flags) << name;  // libbpf adds MMAPABLE
+    EXPECT_EQ(bpf_map__map_extra(map), ours->map_extra) << name;
+    EXPECT_EQ(bpf_map__numa_node(map), ours->numa_node) << name;
   }
   EXPECT_EQ(libbpf_maps, spec->maps.size());
 
@@ -66,4 +69,5 @@ TEST_P(LibbpfCompare, MapsAndProgramsMatch) {
   bpf_object__close(obj);
 }
 
-INSTANTIATE_TEST_SUITE_P(ByteOrders, LibbpfCompare, ::testing::Values("bpfel", "bpfeb"));
+INSTANTIATE_TEST_SUITE_P(Objects, LibbpfCompare,
+                         ::testing::Combine(::testing::Values("elf_data", "elf_btf"), ::testing::Values("bpfel", "bpfeb")));
