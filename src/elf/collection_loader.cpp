@@ -12,6 +12,7 @@
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
+#include "elf/btf_ext.hpp"
 
 namespace ebpf {
 namespace {
@@ -90,6 +91,7 @@ class Loader {
   std::string license_;
   std::uint32_t version_ = 0;
   std::shared_ptr<const btf::Spec> btf_;
+  elf::BtfExt ext_;
 };
 
 Result<void> Loader::classify() {
@@ -131,6 +133,11 @@ Result<void> Loader::load_btf() {
     }(), "load BTF");
     (void)ok;
     btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+  }
+  if (!btf_) return {};
+  for (const auto& s : f_.sections()) {
+    if (s.name != ".BTF.ext") continue;
+    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
   }
   return {};
 }
@@ -643,6 +650,28 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (ins->symbol().empty()) ins->metadata.set_symbol(str(sym->name));
     }
     if (insns[0].symbol().empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
+    // Debug information from .BTF.ext travels with the instructions through linking and copying.
+    if (auto ext = ext_.find(sec.name); ext != ext_.end()) {
+      auto where = [&](std::uint32_t off, const char* what) -> Result<insn::Instruction*> {
+        insn::Instruction* ins = at_offset(off);
+        if (!ins)
+          return fail(errc::malformed, ctx + ": " + what + " for offset " + std::to_string(off) +
+                                           " which is not an instruction");
+        return ins;
+      };
+      for (const auto& f : ext->second.funcs) {
+        EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
+        ins->metadata.set_func_info(f.type_id);
+      }
+      for (const auto& l : ext->second.lines) {
+        EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
+        ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line), l.line_number, l.column});
+      }
+      for (const auto& c : ext->second.core) {
+        EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
+        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type_id, str(c.access), c.kind});
+      }
+    }
     // Relocations.
     for (std::size_t r = 0; r < si.relocations.size(); ++r) {
       const std::uint64_t off = si.relocations[r].first;

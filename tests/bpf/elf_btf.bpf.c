@@ -3,6 +3,7 @@
 // maps with anonymous and named inner definitions; programs and a subprogram shared between them.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
 struct flow {
   __u32 saddr, daddr;
@@ -119,6 +120,20 @@ int report(struct xdp_md *ctx) {
   bpf_ringbuf_output(&events, &k, sizeof(k), 0);
   bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, &k, sizeof(k));
   return count_flow(ctx->ingress_ifindex) ? XDP_PASS : XDP_DROP;
+}
+
+// A CO-RE relocation: the field offset is recorded in .BTF.ext.
+struct task_struct {
+  int pid;
+  int tgid;
+} __attribute__((preserve_access_index));
+
+SEC("kprobe/do_exit")
+int core_read(void *ctx) {
+  struct task_struct *task = (void *)bpf_get_current_task();
+  int tgid = 0;
+  bpf_core_read(&tgid, sizeof(tgid), &task->tgid);
+  return tgid;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -129,3 +129,48 @@ TEST(BtfMaps, SixtyFourBitMapExtra) {
   }
 }
 #endif
+
+TEST(BtfExt, DebugInfoSurvivesLinkingAndCopying) {
+  for (const char* order : {"bpfel", "bpfeb"}) {
+    auto s = load_collection_spec(test::bpf_object("elf_btf", order));
+    ASSERT_TRUE(s) << s.error().message();
+    CollectionSpec copy = *s;
+    for (const auto& [name, prog] : copy.programs) {
+      std::size_t funcs = 0, lines = 0;
+      for (const auto& ins : prog.instructions) {
+        if (!ins.symbol().empty()) {
+          ++funcs;
+          auto id = ins.metadata.func_info();
+          ASSERT_TRUE(id.has_value()) << name << ": function " << ins.symbol() << " lacks func info";
+          auto t = s->btf->type(*id);
+          ASSERT_TRUE(t);
+          EXPECT_EQ(t->kind(), btf::Kind::func);
+          EXPECT_EQ(t->name(), ins.symbol());
+        }
+        if (const auto* src = ins.metadata.source()) {
+          EXPECT_NE(src->file_name.find("elf_btf.bpf.c"), std::string::npos);
+          if (src->line_number > 0) {  // 0: compiler-generated code
+            ++lines;
+            EXPECT_FALSE(src->line.empty());
+          }
+        }
+      }
+      EXPECT_GE(funcs, 1u);
+      EXPECT_GT(lines, 0u) << name;
+    }
+    // classify calls count_flow, whose debug information comes along.
+    bool linked = false;
+    for (const auto& ins : copy.programs.at("classify").instructions)
+      linked |= ins.symbol() == "count_flow" && ins.metadata.func_info().has_value();
+    EXPECT_TRUE(linked);
+    const insn::CoreRelocation* core = nullptr;
+    for (const auto& ins : copy.programs.at("core_read").instructions)
+      if (ins.metadata.core_relocation()) core = ins.metadata.core_relocation();
+    ASSERT_NE(core, nullptr) << order;
+    EXPECT_EQ(core->access, "0:1");  // task->tgid
+    EXPECT_EQ(core->kind, 0u);       // field byte offset
+    auto root = s->btf->type(core->type_id);
+    ASSERT_TRUE(root);
+    EXPECT_EQ(root->name(), "task_struct");
+  }
+}
