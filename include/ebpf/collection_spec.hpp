@@ -49,6 +49,8 @@ class CollectionSpec {
   std::map<std::string, VariableSpec> variables;
   std::vector<ExternSpec> externs;
   std::endian byte_order = std::endian::little;
+  std::string license;              // of the object's license section (also in every ProgramSpec)
+  std::uint32_t kernel_version = 0;  // of its version section
   // The object's parsed .BTF (shared with its programs); null when the object has none.
   std::shared_ptr<const btf::Spec> btf;
 

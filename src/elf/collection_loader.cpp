@@ -757,6 +757,8 @@ Result<CollectionSpec> Loader::run() {
   EBPF_TRY_VOID(classify());
   EBPF_TRY_VOID(load_btf());
   spec.btf = btf_;
+  spec.license = license_;
+  spec.kernel_version = version_;
   EBPF_TRY_VOID(assign_symbols());
   EBPF_TRY_VOID(load_relocations());
   EBPF_TRY_VOID(load_legacy_maps(spec));

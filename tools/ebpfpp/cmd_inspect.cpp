@@ -34,14 +34,8 @@ std::string json(const ebpf::CollectionSpec& spec) {
   JsonWriter j;
   j.begin_object();
   j.key("byte_order").value(spec.byte_order == std::endian::big ? "big" : "little");
-  std::string license;
-  std::uint64_t version = 0;
-  if (!spec.programs.empty()) {
-    license = spec.programs.begin()->second.license;
-    version = spec.programs.begin()->second.kernel_version;
-  }
-  j.key("license").value(license);
-  j.key("kernel_version").value(version);
+  j.key("license").value(spec.license);
+  j.key("kernel_version").value(std::uint64_t{spec.kernel_version});
   j.key("maps").begin_array();
   for (const auto& [_, m] : spec.maps) write_map(j, m);
   j.end_array();
@@ -90,11 +84,9 @@ std::string flags_text(std::uint32_t f) { return f == 0 ? "-" : "0x" + [&] {
 void human(const ebpf::CollectionSpec& spec, std::string_view path) {
   std::printf("%.*s: %s-endian\n", static_cast<int>(path.size()), path.data(),
               spec.byte_order == std::endian::big ? "big" : "little");
-  if (!spec.programs.empty()) {
-    const auto& p = spec.programs.begin()->second;
-    std::printf("license: %s  kernel version: %u\n", p.license.empty() ? "(none)" : p.license.c_str(),
-                p.kernel_version);
-  }
+  std::printf("license: %s  kernel version: %u  BTF: %s\n", spec.license.empty() ? "(none)" : spec.license.c_str(),
+              spec.kernel_version,
+              spec.btf ? (std::to_string(spec.btf->type_count() - spec.btf->first_id()) + " types").c_str() : "none");
   std::printf("\nmaps (%zu):\n", spec.maps.size());
   if (!spec.maps.empty())
     std::printf("  %-24s %-18s %8s %10s %11s %8s %-8s %s\n", "NAME", "TYPE", "KEY", "VALUE", "MAX", "FLAGS", "PIN",
