@@ -1,0 +1,808 @@
+// ELF object -> CollectionSpec: section classification, legacy and data-section maps, programs with their
+// relocations, subprogram linking and global variables.
+#include <algorithm>
+#include <cstring>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+
+#include "ebpf/asm/instruction.hpp"
+#include "ebpf/btf/btf.hpp"
+#include "ebpf/collection_spec.hpp"
+#include "ebpf/elf/file.hpp"
+#include "ebpf/elf/section_names.hpp"
+#include "elf/btf_ext.hpp"
+
+namespace ebpf {
+namespace {
+
+using elf::Section;
+using elf::Symbol;
+
+enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, program, data };
+
+struct SectionInfo {
+  Kind kind = Kind::ignored;
+  // Symbols of interest, sorted by offset (value).
+  std::vector<const Symbol*> symbols;
+  // Relocations applying to this section, sorted by offset.
+  std::vector<std::pair<std::uint64_t, const Symbol*>> relocations;
+  std::uint32_t references = 0;  // relocations (anywhere) that point into this section
+};
+
+std::string str(std::string_view s) { return std::string(s); }
+
+const char* binding_name(std::uint8_t b) {
+  switch (b) {
+    case elf::STB_LOCAL: return "STB_LOCAL";
+    case elf::STB_GLOBAL: return "STB_GLOBAL";
+    case elf::STB_WEAK: return "STB_WEAK";
+    default: return "unknown binding";
+  }
+}
+
+const char* type_name(std::uint8_t t) {
+  switch (t) {
+    case elf::STT_NOTYPE: return "STT_NOTYPE";
+    case elf::STT_OBJECT: return "STT_OBJECT";
+    case elf::STT_FUNC: return "STT_FUNC";
+    case elf::STT_SECTION: return "STT_SECTION";
+    case elf::STT_FILE: return "STT_FILE";
+    default: return "unknown symbol type";
+  }
+}
+
+bool is_data_section(std::string_view n) {
+  auto dotted = [&](std::string_view base) {
+    return n == base || (n.size() > base.size() && n.substr(0, base.size()) == base && n[base.size()] == '.');
+  };
+  return dotted(".data") || dotted(".rodata") || dotted(".bss");
+}
+
+const Symbol* symbol_at(const SectionInfo& si, std::uint64_t offset) {
+  auto it = std::lower_bound(si.symbols.begin(), si.symbols.end(), offset,
+                             [](const Symbol* s, std::uint64_t off) { return s->value < off; });
+  if (it != si.symbols.end() && (*it)->value == offset) return *it;
+  return nullptr;
+}
+
+class Loader {
+ public:
+  explicit Loader(const elf::File& f) : f_(f) {}
+
+  Result<CollectionSpec> run();
+
+ private:
+  Result<void> classify();
+  Result<void> assign_symbols();
+  Result<void> load_relocations();
+  Result<void> load_legacy_maps(CollectionSpec& spec);
+  Result<void> load_btf_maps(CollectionSpec& spec);
+  Result<void> load_data_sections(CollectionSpec& spec);
+  Result<void> load_programs(CollectionSpec& spec);
+  Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
+  Result<void> load_btf();
+  void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
+
+  const elf::File& f_;
+  std::vector<SectionInfo> info_;
+  std::vector<Symbol> symbols_;
+  std::string license_;
+  std::uint32_t version_ = 0;
+  std::shared_ptr<const btf::Spec> btf_;
+  elf::BtfExt ext_;
+};
+
+Result<void> Loader::classify() {
+  const auto& secs = f_.sections();
+  info_.resize(secs.size());
+  if (!secs.empty()) info_[0].kind = Kind::undef;  // target of relocations against undefined symbols
+  for (const auto& s : secs) {
+    if (s.index == 0) continue;
+    auto& si = info_[s.index];
+    const std::string_view n = s.name;
+    if (n.starts_with("license")) {
+      auto d = f_.data(s);
+      std::string_view text(reinterpret_cast<const char*>(d.data()), d.size());
+      license_ = str(text.substr(0, text.find('\0')));
+    } else if (n.starts_with("version")) {
+      auto d = f_.data(s);
+      if (d.size() < 4) return fail(errc::malformed, "load version: section " + str(n) + ": fewer than 4 bytes");
+      version_ = f_.u32(d.data());
+    } else if (n.starts_with("maps")) {
+      si.kind = Kind::legacy_maps;
+    } else if (n == ".maps") {
+      si.kind = Kind::btf_maps;
+    } else if (is_data_section(n) && (s.type == elf::SHT_PROGBITS || s.type == elf::SHT_NOBITS)) {
+      si.kind = Kind::data;
+    } else if (s.type == elf::SHT_PROGBITS && (s.flags & elf::SHF_EXECINSTR) && s.size > 0) {
+      si.kind = Kind::program;
+    }
+  }
+  return {};
+}
+
+Result<void> Loader::load_btf() {
+  for (const auto& s : f_.sections()) {
+    if (s.name != ".BTF") continue;
+    EBPF_TRY_CTX(auto spec, btf::Spec::parse_elf_section(f_.data(s), f_.byte_order()), "load BTF");
+    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
+      EBPF_TRY_VOID(spec.validate());
+      return true;
+    }(), "load BTF");
+    (void)ok;
+    btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+  }
+  if (!btf_) return {};
+  for (const auto& s : f_.sections()) {
+    if (s.name != ".BTF.ext") continue;
+    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
+  }
+  return {};
+}
+
+Result<void> Loader::assign_symbols() {
+  EBPF_TRY_CTX(symbols_, f_.symbols(), "load symbols");
+  for (const auto& sym : symbols_) {
+    if (sym.name.empty() || sym.section == elf::SHN_UNDEF || sym.section >= info_.size()) continue;
+    auto& si = info_[sym.section];
+    const auto t = sym.type();
+    switch (si.kind) {
+      case Kind::legacy_maps:
+      case Kind::btf_maps:
+      case Kind::data:
+        if (t != elf::STT_NOTYPE && t != elf::STT_OBJECT) continue;
+        break;
+      case Kind::program:
+        if (t != elf::STT_NOTYPE && t != elf::STT_FUNC) continue;
+        // Old LLVM's local basic-block labels are jump targets, not functions.
+        if (t == elf::STT_NOTYPE && sym.binding() == elf::STB_LOCAL && sym.name.starts_with("LBB")) continue;
+        break;
+      default:
+        continue;
+    }
+    si.symbols.push_back(&sym);
+  }
+  for (auto& si : info_)
+    std::stable_sort(si.symbols.begin(), si.symbols.end(),
+                     [](const Symbol* a, const Symbol* b) { return a->value < b->value; });
+  return {};
+}
+
+Result<void> Loader::load_relocations() {
+  const auto& secs = f_.sections();
+  for (const auto& rs : secs) {
+    if (rs.type != elf::SHT_REL && rs.type != elf::SHT_RELA) continue;
+    if (rs.info >= secs.size())
+      return fail(errc::malformed, "load relocations: section " + str(rs.name) + ": target section index " +
+                                       std::to_string(rs.info) + " out of range");
+    auto& target = info_[rs.info];
+    const Section& tsec = secs[rs.info];
+    if (target.kind != Kind::program && target.kind != Kind::btf_maps) continue;
+    const std::string ctx = "load relocations: relocation for section " + str(tsec.name);
+    EBPF_TRY_CTX(auto rels, f_.relocations(rs), ctx);
+    target.relocations.reserve(target.relocations.size() + rels.size());
+    for (const auto& r : rels) {
+      if (r.symbol == 0 || r.symbol >= symbols_.size())
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + ": symbol " +
+                                         std::to_string(r.symbol) + " doesn't exist");
+      if (r.offset >= tsec.size)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + " beyond the section's size");
+      const Symbol& sym = symbols_[r.symbol];
+      const std::uint16_t ts = sym.section;
+      if (ts >= info_.size() || (ts != elf::SHN_UNDEF && info_[ts].kind == Kind::ignored) ||
+          ts >= elf::SHN_LORESERVE) {
+        std::string where = ts < secs.size() ? str(secs[ts].name) : "index " + std::to_string(ts);
+        return fail(errc::not_supported, "load relocations: section " + str(tsec.name) + ": reference to " +
+                                             (sym.name.empty() ? "symbol " + std::to_string(r.symbol) : str(sym.name)) +
+                                             " in section " + where + ": not supported");
+      }
+      info_[ts].references++;
+      target.relocations.emplace_back(r.offset, &sym);
+    }
+  }
+  for (auto& si : info_)
+    std::stable_sort(si.relocations.begin(), si.relocations.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+  return {};
+}
+
+Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::legacy_maps) continue;
+    const std::string ctx = "load maps: section " + str(sec.name);
+    const std::size_t n = si.symbols.size();
+    if (n == 0) return fail(errc::malformed, ctx + ": no symbols");
+    if (sec.type == elf::SHT_NOBITS) return fail(errc::malformed, ctx + ": no contents");
+    if (sec.size % n != 0) return fail(errc::malformed, ctx + ": map descriptors are not of equal size");
+    const std::uint64_t size = sec.size / n;
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t off = i * size;
+      const Symbol* sym = symbol_at(si, off);
+      if (!sym) return fail(errc::malformed, ctx + ": missing symbol for map at offset " + std::to_string(off));
+      const std::string name = str(sym->name);
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      const std::byte* p = data.data() + off;
+      static constexpr const char* kFields[] = {"type", "key size", "value size", "max entries", "flags"};
+      for (std::size_t k = 0; k < 5; ++k)
+        if (size < (k + 1) * 4) return fail(errc::malformed, ctx + ": map " + name + ": missing " + kFields[k]);
+      MapSpec m;
+      m.name = name;
+      m.type = static_cast<MapType>(f_.u32(p));
+      m.key_size = f_.u32(p + 4);
+      m.value_size = f_.u32(p + 8);
+      m.max_entries = f_.u32(p + 12);
+      m.flags = f_.u32(p + 16);
+      if (size > 20) {
+        m.extra.assign(p + 20, p + size);
+        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx.
+        if (size >= 28 && f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
+      }
+      spec.maps.emplace(name, std::move(m));
+    }
+  }
+  return {};
+}
+
+// An unsigned value encoded in a BTF map definition member: __uint(name, N) is `int (*name)[N]`, and __ulong
+// (64-bit map_extra) is an enum whose single enumerator holds the value.
+Result<std::uint64_t> btf_uint(const btf::Spec& b, btf::TypeId id) {
+  EBPF_TRY(auto t, b.resolve(id));
+  if (t.is_enum()) {
+    if (t.vlen() == 0) return fail(errc::malformed, "enum without values");
+    return t.enumerator(0).value;
+  }
+  if (t.kind() != btf::Kind::ptr) return fail(errc::malformed, "not a pointer: " + b.format_c(id));
+  EBPF_TRY(auto arr, b.resolve(t.ref()));
+  if (arr.kind() != btf::Kind::array) return fail(errc::malformed, "not a pointer to array: " + b.format_c(id));
+  return std::uint64_t{arr.array().nelems};
+}
+
+Result<std::uint32_t> btf_u32(const btf::Spec& b, btf::TypeId id) {
+  EBPF_TRY(auto v, btf_uint(b, id));
+  if (v > 0xffffffffu) return fail(errc::malformed, "value " + std::to_string(v) + " does not fit 32 bits");
+  return static_cast<std::uint32_t>(v);
+}
+
+// Size of the type a `key`/`value` member points to.
+Result<std::uint32_t> btf_pointee_size(const btf::Spec& b, btf::TypeId id, const char* what) {
+  EBPF_TRY(auto t, b.resolve(id));
+  if (t.kind() != btf::Kind::ptr) return fail(errc::malformed, std::string(what) + " type is not a pointer");
+  EBPF_TRY(auto size, b.size_of(t.ref()));
+  if (size > 0xffffffffu) return fail(errc::malformed, std::string(what) + " type too large");
+  return static_cast<std::uint32_t>(size);
+}
+
+struct BtfMapContext {
+  const btf::Spec& btf;
+  const SectionInfo& maps;   // the .maps section: relocations of `values`
+  std::uint64_t var_offset;  // of the map variable within .maps
+  std::uint64_t var_size;
+  std::uint64_t align;       // pointer width of `values` slots
+  std::endian order;
+};
+
+Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner);
+
+Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::Member& member, bool inner) {
+  if (inner) return fail(errc::not_supported, "nested inner maps are not supported");
+  const auto& b = ctx.btf;
+  EBPF_TRY(auto arr, b.resolve(member.type));
+  if (arr.kind() != btf::Kind::array) return fail(errc::malformed, "values: not an array: " + b.format_c(member.type));
+  EBPF_TRY(auto ptr, b.resolve(arr.array().elem));
+  if (ptr.kind() != btf::Kind::ptr) return fail(errc::malformed, "values: not an array of pointers");
+  EBPF_TRY(auto target, b.resolve(ptr.ref()));
+  if (target.is_struct_or_union()) {
+    if (!can_store_map(m.type))
+      return fail(errc::malformed, "values: map definitions in a map of type " + std::string(to_string(m.type)));
+    EBPF_TRY_CTX(auto im, parse_btf_map(ctx, m.name + "_inner", target, true), "inner map");
+    m.inner_map = std::make_unique<MapSpec>(std::move(im));
+  } else if (target.kind() == btf::Kind::func_proto) {
+    if (!can_store_program(m.type))
+      return fail(errc::malformed, "values: programs in a map of type " + std::string(to_string(m.type)));
+  } else {
+    return fail(errc::malformed, "unsupported value type " + b.format_c(ptr.ref()) + " in 'values' field");
+  }
+  if (m.value_size != 0 && m.value_size != 4)
+    return fail(errc::malformed, "values: value size " + std::to_string(m.value_size) + " is not 4");
+  m.value_size = 4;
+  if (m.key_size == 0) m.key_size = 4;
+  // The slots of `values` run from the member to the end of the variable; relocations fill the used ones.
+  const std::uint64_t start = ctx.var_offset + member.bit_offset / 8;
+  const std::uint64_t end = ctx.var_offset + ctx.var_size;
+  if (ctx.align == 0 || start > end || (end - start) % ctx.align != 0)
+    return fail(errc::malformed, "values: unaligned static values section");
+  for (std::uint64_t k = 0, off = start; off < end; ++k, off += ctx.align) {
+    auto it = std::lower_bound(ctx.maps.relocations.begin(), ctx.maps.relocations.end(), off,
+                               [](const auto& r, std::uint64_t o) { return r.first < o; });
+    if (it == ctx.maps.relocations.end() || it->first != off) continue;
+    const Symbol& sym = *it->second;
+    if (sym.type() != elf::STT_FUNC && sym.type() != elf::STT_OBJECT)
+      return fail(errc::malformed, std::string("values: unknown relocation type ") + type_name(sym.type()));
+    MapKV kv;
+    kv.key.resize(4);
+    std::uint32_t key = static_cast<std::uint32_t>(k);
+    if (ctx.order != std::endian::native) key = __builtin_bswap32(key);
+    std::memcpy(kv.key.data(), &key, 4);
+    kv.value = ObjectRef{str(sym.name)};
+    m.contents.push_back(std::move(kv));
+  }
+  return {};
+}
+
+Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner) {
+  const auto& b = ctx.btf;
+  if (def.kind() != btf::Kind::struct_)
+    return fail(errc::malformed, "expected struct, got " + std::string(btf::kind_name(def.kind())));
+  MapSpec m;
+  m.name = name;
+  const std::size_t n = def.vlen();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto member = def.member(i);
+    const std::string field = str(member.name);
+    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + field)); };
+    if (field == "type") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.type = static_cast<MapType>(*v);
+    } else if (field == "map_flags") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.flags = *v;
+    } else if (field == "max_entries") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.max_entries = *v;
+    } else if (field == "numa_node") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.numa_node = *v;
+    } else if (field == "map_extra") {
+      auto v = btf_uint(b, member.type);
+      if (!v) return wrap(v.error());
+      m.map_extra = *v;
+    } else if (field == "pinning") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
+      m.pinning = *v == 1 ? PinType::by_name : PinType::none;
+    } else if (field == "key") {
+      auto v = btf_pointee_size(b, member.type, "key");
+      if (!v) return wrap(v.error());
+      m.key_size = *v;
+    } else if (field == "value") {
+      auto v = btf_pointee_size(b, member.type, "value");
+      if (!v) return wrap(v.error());
+      m.value_size = *v;
+    } else if (field == "key_size") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.key_size = *v;
+    } else if (field == "value_size") {
+      auto v = btf_u32(b, member.type);
+      if (!v) return wrap(v.error());
+      m.value_size = *v;
+    } else if (field == "values") {
+      if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
+      auto r = parse_btf_values(ctx, m, member, inner);
+      if (!r) return wrap(r.error());
+    } else {
+      return fail(errc::malformed, "unrecognized field " + field + " in BTF map definition");
+    }
+  }
+  return m;
+}
+
+Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::btf_maps) continue;
+    const std::string ctx = "load BTF maps: section " + str(sec.name);
+    if (!btf_) return fail(errc::malformed, ctx + ": missing BTF");
+    auto ds = btf_->find(sec.name, btf::Kind::datasec);
+    if (!ds) return fail(errc::malformed, ctx + ": cannot find section '" + str(sec.name) + "' in BTF");
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < ds->vlen(); ++i) {
+      auto vs = ds->var_info(i);
+      auto var = btf_->type(vs.type);
+      if (!var || var->kind() != btf::Kind::var)
+        return fail(errc::malformed, ctx + ": entry " + std::to_string(i) + " is not a variable");
+      const std::string name = str(var->name());
+      // Compilers leave DATASEC offsets zero in objects: the symbol table has the real one.
+      const Symbol* sym = nullptr;
+      for (const Symbol* cand : si.symbols)
+        if (cand->name == name) sym = cand;
+      if (!sym) return fail(errc::malformed, ctx + ": map " + name + ": no symbol");
+      vs.offset = static_cast<std::uint32_t>(std::min<std::uint64_t>(sym->value, 0xffffffffu));
+      if (static_cast<std::uint64_t>(vs.offset) + vs.size > sec.size)
+        return fail(errc::malformed, ctx + ": map " + name + ": definition beyond the section");
+      if (sec.type != elf::SHT_NOBITS) {
+        for (std::uint32_t k = 0; k < vs.size; ++k)
+          if (data[vs.offset + k] != std::byte{0})
+            return fail(errc::not_supported,
+                        ctx + ": map " + name + ": initializing BTF map definitions: not supported");
+      }
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      auto def = btf_->resolve(var->ref());
+      if (!def) return fail(def.error().with_context(ctx + ": map " + name));
+      BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
+      auto m = parse_btf_map(mc, name, *def, false);
+      if (!m) return fail(m.error().with_context(ctx + ": map " + name));
+      spec.maps.emplace(name, std::move(*m));
+    }
+  }
+  return {};
+}
+
+Result<void> Loader::load_data_sections(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::data || si.references == 0) continue;  // unreferenced data sections are pruned
+    if (sec.size > 0xffffffffu)
+      return fail(errc::malformed, "load data sections: data section " + str(sec.name) + ": contents exceed maximum size");
+    const std::string name = str(sec.name);
+    MapSpec m;
+    m.name = name;
+    m.type = MapType::array;
+    m.key_size = 4;
+    m.value_size = static_cast<std::uint32_t>(sec.size);
+    m.max_entries = 1;
+    const bool bss = sec.type == elf::SHT_NOBITS || name == ".bss" || name.starts_with(".bss.");
+    if (name.starts_with(".rodata")) m.flags = map_flags::rdonly_prog;  // frozen after load
+    if (!bss) {
+      auto d = f_.data(sec);
+      MapKV kv;
+      kv.key.assign(4, std::byte{0});
+      kv.value = std::vector<std::byte>(d.begin(), d.end());
+      m.contents.push_back(std::move(kv));
+    }
+    if (spec.maps.contains(name)) return fail(errc::malformed, "load data sections: map " + name + " already exists");
+    spec.maps.emplace(name, std::move(m));
+    // Global, visible objects of the section are variables.
+    for (const Symbol* sym : si.symbols) {
+      if (sym->type() != elf::STT_OBJECT) continue;
+      if (sym->binding() == elf::STB_LOCAL || sym->visibility() == elf::STV_HIDDEN ||
+          sym->visibility() == elf::STV_INTERNAL)
+        continue;
+      if (sym->value > sec.size || sym->size > sec.size - sym->value)
+        return fail(errc::malformed, "load data sections: section " + name + ": symbol " + str(sym->name) +
+                                         ": offset " + std::to_string(sym->value) + " size " + std::to_string(sym->size) +
+                                         " beyond the section");
+      spec.variables[str(sym->name)] = VariableSpec{str(sym->name), name, sym->value, sym->size, 0};
+    }
+    // BTF types of the variables, from the section's DATASEC.
+    if (btf_) {
+      if (auto ds = btf_->find(sec.name, btf::Kind::datasec)) {
+        for (std::size_t i = 0; i < ds->vlen(); ++i) {
+          auto var = btf_->type(ds->var_info(i).type);
+          if (!var || var->kind() != btf::Kind::var) continue;
+          auto it = spec.variables.find(str(var->name()));
+          if (it != spec.variables.end() && it->second.section == name) it->second.type = var->ref();
+        }
+      }
+    }
+  }
+  return {};
+}
+
+void Loader::add_extern(CollectionSpec& spec, const Symbol& sym, bool call) {
+  for (auto& e : spec.externs) {
+    if (e.name != sym.name) continue;
+    if (call) e.kind = ExternSpec::Kind::function;  // a kfunc whose address is also taken
+    return;
+  }
+  spec.externs.push_back(ExternSpec{str(sym.name), call ? ExternSpec::Kind::function : ExternSpec::Kind::variable,
+                                    sym.binding() == elf::STB_WEAK});
+}
+
+namespace pseudo {
+constexpr auto map_fd = static_cast<insn::Register>(insn::PseudoSource::map_fd);
+constexpr auto map_value = static_cast<insn::Register>(insn::PseudoSource::map_value);
+constexpr auto func = static_cast<insn::Register>(insn::PseudoSource::func);
+constexpr auto kfunc_call = static_cast<insn::Register>(insn::CallSource::kfunc);
+}  // namespace pseudo
+
+Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec) {
+  const auto typ = sym.type();
+  const auto bind = sym.binding();
+  std::string name = str(sym.name);
+  const auto& target_info = info_[sym.section];
+  const bool lddw = ins.is_load_imm64();
+  const auto low32 = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
+  if (typ == elf::STT_SECTION && sym.section < f_.sections().size()) {
+    // Section symbols are nameless: name the object at the referenced offset, or else the section.
+    const Symbol* at = symbol_at(target_info, low32);
+    name = at ? str(at->name) : str(f_.sections()[sym.section].name);
+  }
+  switch (target_info.kind) {
+    case Kind::legacy_maps:
+    case Kind::btf_maps:
+      if (bind != elf::STB_GLOBAL)
+        return fail(errc::bad_relocation,
+                    "possible erroneous static qualifier on map definition: found reference to " + name);
+      if (typ != elf::STT_OBJECT && typ != elf::STT_NOTYPE)
+        return fail(errc::bad_relocation, std::string("map load: incorrect relocation type ") + type_name(typ));
+      if (!lddw) return fail(errc::bad_relocation, "map " + name + ": reference from a non-lddw instruction");
+      ins.src = pseudo::map_fd;
+      ins.constant = 0;
+      break;
+    case Kind::data: {
+      if (!lddw) return fail(errc::bad_relocation, "data section: reference from a non-lddw instruction");
+      std::uint32_t offset = 0;
+      switch (typ) {
+        case elf::STT_SECTION:
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported section relocation " + binding_name(bind));
+          offset = low32;
+          break;
+        case elf::STT_OBJECT:
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL && bind != elf::STB_WEAK)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported object relocation " + binding_name(bind));
+          offset = static_cast<std::uint32_t>(sym.value + low32);
+          break;
+        case elf::STT_NOTYPE:
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation,
+                        "direct load: " + name + ": unsupported untyped relocation " + binding_name(bind));
+          offset = static_cast<std::uint32_t>(sym.value + low32);
+          break;
+        default:
+          return fail(errc::bad_relocation,
+                      std::string("incorrect relocation type ") + type_name(typ) + " for direct map load");
+      }
+      name = str(f_.sections()[sym.section].name);
+      ins.src = pseudo::map_value;
+      // The kernel takes the offset in the second half; the first is the map's fd, filled in at load.
+      ins.constant = static_cast<std::int64_t>(static_cast<std::uint64_t>(offset) << 32);
+      break;
+    }
+    case Kind::program: {
+      const auto& tsi = target_info;
+      if (ins.is_call()) {
+        if (!ins.is_pseudo_call()) return fail(errc::bad_relocation, "call: " + name + ": incorrect source register");
+        if (typ == elf::STT_NOTYPE || typ == elf::STT_FUNC) {
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
+            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+        } else if (typ == elf::STT_SECTION) {
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+          // Static functions: the immediate holds the target's slot within the section, minus one.
+          const std::int64_t off = (static_cast<std::int64_t>(static_cast<std::int32_t>(ins.constant)) + 1) * 8;
+          const Symbol* t = off >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(off)) : nullptr;
+          if (!t) return fail(errc::bad_relocation, "call: no symbol at offset " + std::to_string(off));
+          name = str(t->name);
+        } else {
+          return fail(errc::bad_relocation, "call: " + name + ": invalid symbol type " + type_name(typ));
+        }
+        ins.constant = -1;
+      } else if (lddw) {
+        if (typ == elf::STT_FUNC) {
+          if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+        } else if (typ == elf::STT_SECTION) {
+          if (bind != elf::STB_LOCAL)
+            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+          // The immediate holds the byte offset of the function within the section.
+          const Symbol* t = symbol_at(tsi, low32);
+          if (!t) return fail(errc::bad_relocation, "load: no symbol at offset " + std::to_string(low32));
+          name = str(t->name);
+        } else {
+          return fail(errc::bad_relocation, "load: " + name + ": invalid symbol type " + type_name(typ));
+        }
+        ins.constant = -1;
+        ins.src = pseudo::func;
+      } else {
+        return fail(errc::bad_relocation,
+                    "neither a call nor a load instruction (opcode " + std::to_string(ins.opcode.raw()) + ")");
+      }
+      break;
+    }
+    case Kind::undef:
+      if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
+        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported binding: " + binding_name(bind));
+      if (typ != elf::STT_NOTYPE && typ != elf::STT_OBJECT && typ != elf::STT_FUNC)
+        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported type " + type_name(typ));
+      add_extern(spec, sym, ins.is_call());
+      if (ins.is_call()) ins.src = pseudo::kfunc_call;  // clang emits kfunc calls as bpf-to-bpf calls
+      break;
+    default:
+      return fail(errc::not_supported, "relocation to " + str(f_.sections()[sym.section].name) + ": not supported");
+  }
+  ins.metadata.set_reference(std::move(name));
+  return {};
+}
+
+struct Function {
+  std::string name;
+  std::string_view section;
+  insn::Instructions insns;
+};
+
+Result<void> Loader::load_programs(CollectionSpec& spec) {
+  std::vector<Function> funcs;
+  std::unordered_map<std::string_view, std::size_t> by_name;
+  for (const auto& sec : f_.sections()) {
+    auto& si = info_[sec.index];
+    if (si.kind != Kind::program) continue;
+    const std::string ctx = "load programs: section " + str(sec.name);
+    if (si.symbols.empty()) return fail(errc::malformed, ctx + ": missing symbols");
+    EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx);
+    auto& insns = decoded.vector();
+    if (insns.empty()) return fail(errc::malformed, ctx + ": no instructions found");
+    // Slot -> instruction index (-1 for the second half of a lddw).
+    std::vector<std::int32_t> index_of(sec.size / 8, -1);
+    for (auto [index, slot, _] : decoded.positioned()) index_of[slot] = static_cast<std::int32_t>(index);
+    auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
+      if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
+      return &insns[static_cast<std::size_t>(index_of[off / 8])];
+    };
+    // Function boundaries.
+    for (const Symbol* sym : si.symbols) {
+      insn::Instruction* ins = at_offset(sym->value);
+      if (!ins)
+        return fail(errc::malformed, ctx + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
+                                         " is not an instruction of the section");
+      if (ins->symbol().empty()) ins->metadata.set_symbol(str(sym->name));
+    }
+    if (insns[0].symbol().empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
+    // Debug information from .BTF.ext travels with the instructions through linking and copying.
+    if (auto ext = ext_.find(sec.name); ext != ext_.end()) {
+      auto where = [&](std::uint32_t off, const char* what) -> Result<insn::Instruction*> {
+        insn::Instruction* ins = at_offset(off);
+        if (!ins)
+          return fail(errc::malformed, ctx + ": " + what + " for offset " + std::to_string(off) +
+                                           " which is not an instruction");
+        return ins;
+      };
+      for (const auto& f : ext->second.funcs) {
+        EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
+        ins->metadata.set_func_info(f.type_id);
+      }
+      for (const auto& l : ext->second.lines) {
+        EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
+        ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line), l.line_number, l.column});
+      }
+      for (const auto& c : ext->second.core) {
+        EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
+        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type_id, str(c.access), c.kind});
+      }
+    }
+    // Relocations.
+    for (std::size_t r = 0; r < si.relocations.size(); ++r) {
+      const std::uint64_t off = si.relocations[r].first;
+      if (r > 0 && si.relocations[r - 1].first == off) continue;  // duplicates: the first wins
+      insn::Instruction* ins = at_offset(off);
+      if (!ins)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(off) +
+                                         ": relocation is not at an instruction boundary");
+      auto res = relocate(*ins, *si.relocations[r].second, spec);
+      if (!res) return fail(res.error().with_context(ctx + ": offset " + std::to_string(off) + ": relocating instruction"));
+    }
+    // Old LLVM encodes calls within the section as relative jumps without relocations.
+    for (auto& ins : insns) {
+      if (!ins.is_pseudo_call() || !ins.reference().empty() || ins.constant == -1) continue;
+      const std::size_t idx = static_cast<std::size_t>(&ins - insns.data());
+      std::size_t slot = 0;
+      for (std::size_t k = 0; k < idx; ++k) slot += insns[k].slots();
+      const std::int64_t tgt = static_cast<std::int64_t>(slot + 1 + static_cast<std::uint64_t>(0)) * 8 + ins.constant * 8;
+      const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
+      if (!t)
+        return fail(errc::malformed, ctx + ": offset " + std::to_string(slot * 8) +
+                                         ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
+      ins.metadata.set_reference(str(t->name));
+      ins.constant = -1;
+    }
+    // Split at symbols.
+    std::size_t start = 0;
+    for (std::size_t i = 1; i <= insns.size(); ++i) {
+      if (i < insns.size() && insns[i].symbol().empty()) continue;
+      Function fn{str(insns[start].symbol()), sec.name,
+                  insn::Instructions(std::vector<insn::Instruction>(std::make_move_iterator(insns.begin() + start),
+                                                                    std::make_move_iterator(insns.begin() + i)))};
+      funcs.push_back(std::move(fn));
+      start = i;
+    }
+  }
+  for (std::size_t i = 0; i < funcs.size(); ++i)
+    if (!by_name.emplace(funcs[i].name, i).second)
+      return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
+  // Link: each program gets every function it reaches, once, after its own body.
+  for (const auto& fn : funcs) {
+    if (fn.section == ".text") continue;
+    ProgramSpec p;
+    p.name = fn.name;
+    p.section_name = str(fn.section);
+    auto kind = elf::classify_program_section(fn.section);
+    p.type = kind.type;
+    p.attach_type = kind.attach_type;
+    p.flags = kind.flags;
+    p.attach_to = str(kind.attach_to);
+    p.license = license_;
+    p.kernel_version = version_;
+    p.byte_order = f_.byte_order();
+    p.btf = btf_;
+    p.instructions = fn.insns;
+    std::vector<std::string_view> placed{fn.name};
+    for (std::size_t i = 0; i < p.instructions.size(); ++i) {
+      const auto& ins = p.instructions[i];
+      if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;
+      const std::string_view ref = ins.reference();
+      if (std::find(placed.begin(), placed.end(), ref) != placed.end()) continue;
+      auto it = by_name.find(ref);
+      if (it == by_name.end()) continue;  // left unresolved: refused at load
+      const auto& callee = funcs[it->second];
+      placed.push_back(callee.name);
+      p.instructions.append(callee.insns);
+    }
+    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
+      EBPF_TRY_VOID(p.instructions.resolve_jumps());
+      return true;
+    }(), "load programs: program " + p.name);
+    (void)ok;
+    spec.programs.emplace(p.name, std::move(p));
+  }
+  return {};
+}
+
+Result<CollectionSpec> Loader::run() {
+  if (f_.machine() != elf::EM_BPF && f_.machine() != 0)
+    return fail(errc::malformed, "not a BPF object: machine " + std::to_string(f_.machine()));
+  CollectionSpec spec;
+  spec.byte_order = f_.byte_order();
+  EBPF_TRY_VOID(classify());
+  EBPF_TRY_VOID(load_btf());
+  spec.btf = btf_;
+  spec.license = license_;
+  spec.kernel_version = version_;
+  EBPF_TRY_VOID(assign_symbols());
+  EBPF_TRY_VOID(load_relocations());
+  EBPF_TRY_VOID(load_legacy_maps(spec));
+  EBPF_TRY_VOID(load_btf_maps(spec));
+  EBPF_TRY_VOID(load_programs(spec));
+  EBPF_TRY_VOID(load_data_sections(spec));
+  // Which externs are kconfig values and which kernel symbols: BTF's .kconfig / .ksyms DATASECs say.
+  if (btf_) {
+    for (const char* section : {".kconfig", ".ksyms"}) {
+      auto ds = btf_->find(section, btf::Kind::datasec);
+      if (!ds) continue;
+      for (std::size_t i = 0; i < ds->vlen(); ++i) {
+        auto t = btf_->type(ds->var_info(i).type);
+        if (!t) continue;
+        for (auto& e : spec.externs)
+          if (e.name == t->name()) e.section = section;
+      }
+    }
+  }
+  return spec;
+}
+
+}  // namespace
+
+Result<CollectionSpec> load_collection_spec(std::span<const std::byte> bytes, std::string_view name) {
+  auto file = elf::File::parse(bytes);
+  if (!file) return fail(file.error().with_context(name));
+  auto spec = Loader(*file).run();
+  if (!spec) return fail(spec.error().with_context(name));
+  return spec;
+}
+
+Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::FILE* fp = std::fopen(name.c_str(), "rb");
+  if (!fp) return fail(Error::make(errc::sys, name + ": open", errno));
+  std::vector<std::byte> buf;
+  std::byte chunk[65536];
+  std::size_t got;
+  while ((got = std::fread(chunk, 1, sizeof chunk, fp)) > 0) buf.insert(buf.end(), chunk, chunk + got);
+  const bool err = std::ferror(fp);
+  std::fclose(fp);
+  if (err) return fail(Error::make(errc::sys, name + ": read", EIO));
+  return load_collection_spec(buf, name);
+}
+
+}  // namespace ebpf
