@@ -1,0 +1,280 @@
+#include "ebpf/collection.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "ebpf/sys/bpf.hpp"
+#include "program_fixup.hpp"
+
+namespace ebpf {
+
+// Loads maps and programs of one spec on demand, in the seeds' order, and owns them until they are handed
+// out. If it is destroyed before commit(), every object it created is closed and every pin it created is
+// removed: nothing half-loaded remains.
+class CollectionLoader {
+ public:
+  CollectionLoader(const CollectionSpec& spec, const CollectionOptions& options) : spec_(spec), options_(options) {}
+  CollectionLoader(const CollectionLoader&) = delete;
+  CollectionLoader& operator=(const CollectionLoader&) = delete;
+  ~CollectionLoader() {
+    if (committed_) return;
+    for (auto& [name, map] : maps_)
+      if (new_pins_.contains(name)) (void)map.unpin();
+  }
+
+  Result<Map*> load_map(std::string_view name);
+  Result<Program*> load_program(std::string_view name);
+  // Puts the static contents that name other objects (prog arrays, maps of maps), loading what they name.
+  Result<void> populate_deferred();
+
+  void commit() noexcept { committed_ = true; }
+  std::map<std::string, Map, std::less<>>& maps() noexcept { return maps_; }
+  std::map<std::string, Program, std::less<>>& programs() noexcept { return programs_; }
+
+ private:
+  Result<void> ensure_program_btf();
+  Result<void> ensure_kconfig();
+  Result<int> resolve(const ObjectRef& ref, bool want_program);
+
+  const CollectionSpec& spec_;
+  const CollectionOptions& options_;
+  std::map<std::string, Map, std::less<>> maps_;
+  std::map<std::string, Program, std::less<>> programs_;
+  std::set<std::string, std::less<>> new_pins_;
+  std::vector<std::string> deferred_;  // maps whose contents reference other objects
+  std::optional<detail::ProgramBtf> btf_;
+  std::optional<detail::KconfigMap> kconfig_;
+  Map kconfig_map_;
+  std::set<std::string, std::less<>> loading_programs_;  // cycle guard for prog arrays naming programs
+  bool committed_ = false;
+};
+
+namespace {
+bool has_object_refs(const MapSpec& spec) {
+  for (const auto& kv : spec.contents)
+    if (std::holds_alternative<ObjectRef>(kv.value)) return true;
+  return false;
+}
+}  // namespace
+
+Result<Map*> CollectionLoader::load_map(std::string_view name) {
+  if (auto it = maps_.find(name); it != maps_.end()) return &it->second;
+  auto sit = spec_.maps.find(std::string(name));
+  if (sit == spec_.maps.end()) return fail(errc::not_found, "map " + std::string(name) + ": not in the collection spec");
+  const MapSpec& ms = sit->second;
+  const std::string ctx = "map " + std::string(name);
+
+  if (auto rit = options_.map_replacements.find(name); rit != options_.map_replacements.end()) {
+    if (rit->second == nullptr) return fail(errc::invalid_argument, ctx + ": replacement is null");
+    auto ok = ms.compatible(*rit->second);
+    if (!ok) return unexpected(std::move(ok).error().with_context(ctx + ": use replacement"));
+    EBPF_TRY_CTX(Map copy, rit->second->clone(), ctx + ": clone replacement");
+    return &maps_.emplace(std::string(name), std::move(copy)).first->second;
+  }
+
+  bool pin_existed = true;
+  if (ms.pinning == PinType::by_name && !options_.maps.pin_path.empty()) {
+    std::error_code ec;
+    pin_existed = std::filesystem::exists(std::filesystem::path(options_.maps.pin_path) / ms.name, ec);
+  }
+  MapOptions mo = options_.maps;
+  mo.resolve = {};  // object references are populated once programs exist
+  auto m = Map::create(ms, mo);
+  if (!m) return unexpected(std::move(m).error().with_context(ctx));
+  Map* out = &maps_.emplace(std::string(name), std::move(*m)).first->second;
+  if (!pin_existed && out->is_pinned()) new_pins_.emplace(name);
+  if (has_object_refs(ms)) deferred_.emplace_back(name);
+  return out;
+}
+
+Result<void> CollectionLoader::ensure_program_btf() {
+  if (btf_) return {};
+  std::vector<const ProgramSpec*> progs;
+  for (const auto& [_, p] : spec_.programs) progs.push_back(&p);
+  EBPF_TRY(auto b, detail::load_program_btf(spec_, progs));
+  btf_ = std::move(b);
+  return {};
+}
+
+Result<void> CollectionLoader::ensure_kconfig() {
+  if (kconfig_) return {};
+  detail::KconfigMap km;
+  EBPF_TRY_CTX(auto value, detail::kconfig_value(spec_, km.offsets), "map .kconfig");
+  if (!value.empty()) {
+    MapSpec ms;
+    ms.name = ".kconfig";
+    ms.type = MapType::array;
+    ms.key_size = 4;
+    ms.value_size = static_cast<std::uint32_t>(value.size());
+    ms.max_entries = 1;
+    ms.flags = map_flags::rdonly_prog;  // frozen once populated
+    ms.contents.push_back(MapKV{std::vector<std::byte>(4), std::move(value)});
+    auto m = Map::create(ms);
+    if (!m) return unexpected(std::move(m).error().with_context("map .kconfig"));
+    kconfig_map_ = std::move(*m);
+    km.fd = kconfig_map_.fd();
+  }
+  kconfig_ = std::move(km);
+  return {};
+}
+
+Result<Program*> CollectionLoader::load_program(std::string_view name) {
+  if (auto it = programs_.find(name); it != programs_.end()) return &it->second;
+  auto sit = spec_.programs.find(std::string(name));
+  if (sit == spec_.programs.end())
+    return fail(errc::not_found, "program " + std::string(name) + ": not in the collection spec");
+  const ProgramSpec& ps = sit->second;
+  const std::string ctx = "program " + std::string(name);
+  if (ps.type == ProgramType::unspec)
+    return fail(errc::invalid_argument, ctx + ": section " + ps.section_name + ": cannot load a program of unspecified type");
+
+  // Maps first: everything the program references.
+  for (const std::string& ref : ps.map_references()) {
+    if (!spec_.maps.contains(ref)) continue;  // externs and the .kconfig section are resolved below
+    auto m = load_map(ref);
+    if (!m) return unexpected(std::move(m).error().with_context(ctx));
+  }
+  bool uses_kconfig = false;
+  for (const auto& e : spec_.externs)
+    if (e.section == ".kconfig") uses_kconfig = true;
+  if (uses_kconfig) {
+    auto r = ensure_kconfig();
+    if (!r) return unexpected(std::move(r).error().with_context(ctx));
+  }
+  {
+    auto r = ensure_program_btf();
+    if (!r) return unexpected(std::move(r).error().with_context(ctx));
+  }
+
+  detail::FixupContext fx;
+  fx.map_fd = [this](std::string_view map) -> Result<int> {
+    auto it = maps_.find(map);
+    if (it == maps_.end()) return fail(errc::not_found, "reference to unknown map " + std::string(map));
+    return it->second.fd();
+  };
+  fx.kconfig = kconfig_ ? &*kconfig_ : nullptr;
+  fx.btf = btf_ ? &*btf_ : nullptr;
+  fx.externs = &spec_.externs;
+  fx.object_btf = spec_.btf.get();
+  auto prepared = detail::prepare_program(ps, fx);
+  if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
+  auto prog = Program::load(prepared->request, options_.programs);
+  if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + ps.section_name));
+  return &programs_.emplace(std::string(name), std::move(*prog)).first->second;
+}
+
+Result<int> CollectionLoader::resolve(const ObjectRef& ref, bool want_program) {
+  if (want_program) {
+    if (loading_programs_.contains(ref.name)) {
+      auto it = programs_.find(ref.name);
+      if (it != programs_.end()) return it->second.fd();
+    }
+    loading_programs_.insert(ref.name);
+    EBPF_TRY(Program * p, load_program(ref.name));
+    return p->fd();
+  }
+  EBPF_TRY(Map * m, load_map(ref.name));
+  return m->fd();
+}
+
+Result<void> CollectionLoader::populate_deferred() {
+  // Loading a program named by a prog array may load more maps with references: iterate until stable.
+  for (std::size_t i = 0; i < deferred_.size(); ++i) {
+    const std::string name = deferred_[i];
+    const MapSpec& ms = spec_.maps.at(name);
+    Map& m = maps_.at(name);
+    const bool programs = can_store_program(ms.type);
+    auto r = m.populate(ms, [&](const ObjectRef& ref) { return resolve(ref, programs); });
+    if (!r) return unexpected(std::move(r).error().with_context("populate map " + name));
+  }
+  return {};
+}
+
+// ---- Collection ----
+
+Result<Collection> Collection::load(const CollectionSpec& spec, const CollectionOptions& options) {
+  CollectionLoader loader(spec, options);
+  for (const auto& [name, _] : spec.maps) EBPF_TRY_VOID(loader.load_map(name));
+  for (const auto& [name, prog] : spec.programs) {
+    if (prog.type == ProgramType::unspec) continue;  // kept in the spec, refused only when asked for by name
+    EBPF_TRY_VOID(loader.load_program(name));
+  }
+  EBPF_TRY_VOID(loader.populate_deferred());
+  Collection c;
+  c.maps_ = std::move(loader.maps());
+  c.programs_ = std::move(loader.programs());
+  loader.commit();
+  return c;
+}
+
+Result<Map*> Collection::map(std::string_view name) {
+  auto it = maps_.find(name);
+  if (it == maps_.end()) return fail(errc::not_found, "collection has no map " + std::string(name));
+  return &it->second;
+}
+
+Result<Program*> Collection::program(std::string_view name) {
+  auto it = programs_.find(name);
+  if (it == programs_.end()) return fail(errc::not_found, "collection has no program " + std::string(name));
+  return &it->second;
+}
+
+Result<Map> Collection::detach_map(std::string_view name) {
+  auto it = maps_.find(name);
+  if (it == maps_.end()) return fail(errc::not_found, "collection has no map " + std::string(name));
+  Map m = std::move(it->second);
+  maps_.erase(it);
+  return m;
+}
+
+Result<Program> Collection::detach_program(std::string_view name) {
+  auto it = programs_.find(name);
+  if (it == programs_.end()) return fail(errc::not_found, "collection has no program " + std::string(name));
+  Program p = std::move(it->second);
+  programs_.erase(it);
+  return p;
+}
+
+Result<LoadedObjects> load_only(const CollectionSpec& spec, const LoadOnlyRequest& request,
+                                const CollectionOptions& options) {
+  CollectionLoader loader(spec, options);
+  for (const auto& name : request.maps) EBPF_TRY_VOID(loader.load_map(name));
+  for (const auto& name : request.programs) EBPF_TRY_VOID(loader.load_program(name));
+  EBPF_TRY_VOID(loader.populate_deferred());
+  for (const auto& [name, m] : loader.maps()) {
+    if (m.type() != MapType::prog_array) continue;
+    const bool requested = std::find(request.maps.begin(), request.maps.end(), name) != request.maps.end();
+    const MapSpec& ms = spec.maps.at(name);
+    if (!requested && !ms.contents.empty())
+      return fail(errc::invalid_argument, "prog array " + name +
+                                              " must be requested (LoadOnlyRequest::maps): its static contents "
+                                              "would be lost and tail calls into it would silently fail");
+  }
+  LoadedObjects out;
+  for (const auto& name : request.maps) out.maps.emplace(name, std::move(loader.maps().at(name)));
+  for (const auto& name : request.programs) out.programs.emplace(name, std::move(loader.programs().at(name)));
+  loader.commit();
+  return out;
+}
+
+Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string, const Map*, std::less<>>& maps,
+                             const ProgramOptions& options) {
+  const std::string ctx = "program " + spec.name;
+  EBPF_TRY_CTX(auto btf, detail::load_program_btf(spec), ctx);
+  detail::FixupContext fx;
+  fx.map_fd = [&maps](std::string_view map) -> Result<int> {
+    auto it = maps.find(map);
+    if (it == maps.end() || it->second == nullptr)
+      return fail(errc::not_found, "map " + std::string(map) + " is referenced but was not given");
+    return it->second->fd();
+  };
+  fx.btf = &btf;
+  fx.object_btf = spec.btf.get();
+  EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
+  auto prog = Program::load(prepared.request, options);
+  if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + spec.section_name));
+  return prog;
+}
+
+}  // namespace ebpf

@@ -1,0 +1,377 @@
+#include "program_fixup.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "ebpf/asm/instruction.hpp"
+#include "ebpf/btf/builder.hpp"
+#include "ebpf/kernel/kallsyms.hpp"
+#include "ebpf/kernel/kconfig.hpp"
+#include "ebpf/kernel/version.hpp"
+
+namespace ebpf::detail {
+
+namespace {
+
+// Calls to weak kfuncs the kernel lacks are turned into calls of this (non-existent) helper id plus the
+// instruction index, so the verifier refuses the program only if the call is reachable; Program::load
+// recognises the number in the verifier log ("unknown kfunc").
+constexpr std::int32_t kKfuncCallPoisonBase = 0xdedc0de;
+
+const ExternSpec* find_extern(const std::vector<ExternSpec>* externs, std::string_view name) {
+  if (externs == nullptr) return nullptr;
+  for (const auto& e : *externs)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
+  std::byte b[4];
+  std::memcpy(b, &v, 4);
+  out.insert(out.end(), b, b + 4);
+}
+
+void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::map<std::string, std::uint32_t, std::less<>>& out) {
+  for (const auto& ins : prog.instructions) {
+    const insn::SourceLine* line = ins.metadata.source();
+    if (line == nullptr) continue;
+    out.emplace(line->file_name, b.add_string(line->file_name));
+    out.emplace(line->line, b.add_string(line->line));
+  }
+}
+
+Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
+  btf::Builder b;
+  EBPF_TRY_VOID(b.copy_all(spec));
+  ProgramBtf out;
+  for (const ProgramSpec* p : programs) collect_strings(*p, b, out.strings);
+  EBPF_TRY(auto blob, b.marshal_for_kernel(/*layout_empty_datasecs=*/true));
+  auto handle = btf::Handle::load(blob);
+  if (!handle) {
+    if (handle.error().is(errc::not_supported)) return ProgramBtf{};
+    return fail(std::move(handle).error().with_context("load BTF"));
+  }
+  out.handle = std::move(*handle);
+  return out;
+}
+
+// The type behind a VAR in the .kconfig/.ksyms DATASEC of `btf` for extern `name`, qualifiers skipped.
+Result<btf::Type> extern_type(const btf::Spec& btf, std::string_view section, std::string_view name) {
+  auto ds = btf.find(section, btf::Kind::datasec);
+  if (!ds) return fail(std::move(ds).error());
+  for (std::size_t i = 0; i < ds->vlen(); ++i) {
+    auto var = btf.type(ds->var_info(i).type);
+    if (!var || var->name() != name) continue;
+    if (var->kind() == btf::Kind::func) return *var;
+    return btf.resolve(var->ref());
+  }
+  return fail(errc::not_found, "extern " + std::string(name) + ": not in BTF section " + std::string(section));
+}
+
+// Encodes a kconfig value for an extern of BTF type `t` (size `size`) into `out`.
+Result<void> encode_kconfig(const kernel::KernelConfig* cfg, const ExternSpec& ext, const btf::Spec& btf, btf::Type t,
+                            std::span<std::byte> out) {
+  const std::string& name = ext.name;
+  auto put_int = [&](std::int64_t v) {
+    // Host order: the program runs on this machine.
+    std::uint64_t u = static_cast<std::uint64_t>(v);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out.data(), &u, std::min<std::size_t>(out.size(), 8));
+    } else {
+      for (std::size_t i = 0; i < out.size() && i < 8; ++i)
+        out[out.size() - 1 - i] = static_cast<std::byte>(u >> (8 * i));
+    }
+  };
+  if (name == "LINUX_KERNEL_VERSION") {
+    EBPF_TRY(auto v, kernel::running_version());
+    put_int(v.code());
+    return {};
+  }
+  if (name == "LINUX_HAS_SYSCALL_WRAPPER") {
+    EBPF_TRY(auto w, kernel::syscall_wrapper());
+    put_int(w.has_wrapper ? 1 : 0);
+    return {};
+  }
+  if (!name.starts_with("CONFIG_")) {
+    if (ext.weak) return {};
+    return fail(errc::not_supported, "unknown kconfig extern " + name);
+  }
+  if (cfg == nullptr || !cfg->raw(name)) {
+    if (ext.weak) return {};  // left zero
+    return fail(errc::not_found, "kconfig " + name + ": not set in the running kernel's config");
+  }
+  const std::string_view raw = *cfg->raw(name);
+  const bool is_tristate = raw == "y" || raw == "m" || raw == "n";
+  if (t.kind() == btf::Kind::int_ && (t.int_info().encoding & btf::kIntBool)) {
+    if (raw == "m") return fail(errc::invalid_argument, "kconfig " + name + ": value m for a bool extern");
+    put_int(raw == "y" ? 1 : 0);
+    return {};
+  }
+  if (t.is_enum()) {  // enum libbpf_tristate { TRI_NO, TRI_YES, TRI_MODULE }
+    if (!is_tristate) return fail(errc::invalid_argument, "kconfig " + name + ": value " + std::string(raw) + " is not y/m/n");
+    put_int(raw == "y" ? 1 : raw == "m" ? 2 : 0);
+    return {};
+  }
+  if (t.kind() == btf::Kind::array) {
+    auto s = cfg->string(name);
+    if (!s) return fail(std::move(s).error());
+    const std::size_t n = std::min(s->size(), out.size() ? out.size() - 1 : 0);
+    std::memcpy(out.data(), s->data(), n);
+    return {};
+  }
+  if (t.kind() == btf::Kind::int_) {
+    if (is_tristate) {
+      if (t.int_info().encoding & btf::kIntChar) {
+        put_int(raw[0]);
+      } else {
+        put_int(raw == "y" ? 1 : raw == "m" ? 2 : 0);
+      }
+      return {};
+    }
+    EBPF_TRY(auto v, cfg->integer(name));
+    put_int(v);
+    return {};
+  }
+  return fail(errc::not_supported, "kconfig " + name + ": unsupported extern type " + btf.format_c(t.id()));
+}
+
+}  // namespace
+
+Result<ProgramBtf> load_program_btf(const CollectionSpec& spec, const std::vector<const ProgramSpec*>& programs) {
+  if (!spec.btf) return ProgramBtf{};
+  return load_btf(*spec.btf, programs);
+}
+
+Result<ProgramBtf> load_program_btf(const ProgramSpec& program) {
+  if (!program.btf) return ProgramBtf{};
+  return load_btf(*program.btf, {&program});
+}
+
+Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
+                                             std::map<std::string, std::uint32_t, std::less<>>& offsets) {
+  std::vector<const ExternSpec*> kconfig;
+  for (const auto& e : spec.externs)
+    if (e.section == ".kconfig") kconfig.push_back(&e);
+  std::vector<std::byte> value;
+  if (kconfig.empty()) return value;
+  if (!spec.btf) return fail(errc::malformed, ".kconfig externs without BTF");
+  const kernel::KernelConfig* cfg = nullptr;
+  if (auto c = kernel::KernelConfig::running(); c) cfg = *c;
+
+  struct Slot {
+    const ExternSpec* ext;
+    btf::Type type;
+    std::uint32_t offset, size;
+  };
+  std::vector<Slot> slots;
+  std::uint32_t end = 0;
+  for (const ExternSpec* e : kconfig) {
+    EBPF_TRY_CTX(btf::Type t, extern_type(*spec.btf, ".kconfig", e->name), "kconfig " + e->name);
+    EBPF_TRY_CTX(std::uint64_t size, spec.btf->size_of(t.id()), "kconfig " + e->name);
+    if (size == 0 || size > 4096) return fail(errc::malformed, "kconfig " + e->name + ": bad size " + std::to_string(size));
+    const std::uint32_t align = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::bit_floor(size), 8));
+    end = (end + align - 1) / align * align;
+    slots.push_back({e, t, end, static_cast<std::uint32_t>(size)});
+    end += static_cast<std::uint32_t>(size);
+  }
+  value.assign(end, std::byte{0});
+  for (const auto& s : slots) {
+    offsets[s.ext->name] = s.offset;
+    auto r = encode_kconfig(cfg, *s.ext, *spec.btf, s.type, std::span<std::byte>(value).subspan(s.offset, s.size));
+    if (!r) return fail(std::move(r).error());
+  }
+  return value;
+}
+
+Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx) {
+  if (spec.byte_order != std::endian::native)
+    return fail(errc::not_supported, std::string("can't load a ") +
+                                         (spec.byte_order == std::endian::big ? "big" : "little") +
+                                         "-endian program on this " +
+                                         (std::endian::native == std::endian::big ? "big" : "little") + "-endian host");
+  PreparedProgram out;
+  insn::Instructions insns = spec.instructions;
+  std::vector<std::string_view> typeless_ksyms;
+
+  std::size_t index = 0;
+  for (auto& ins : insns) {
+    const std::string_view ref = ins.metadata.reference();
+    const std::size_t at = index++;
+    // Only built on error paths.
+    auto where = [at] { return "instruction " + std::to_string(at); };
+    if (ins.metadata.core_relocation() != nullptr)
+      return fail(errc::not_supported, where() + ": CO-RE relocations are not supported by this version of ebpfpp");
+    if (ref.empty()) continue;
+    if (ins.is_load_imm64()) {
+      const auto src = ins.pseudo_source();
+      const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
+      const auto high = static_cast<std::uint64_t>(ins.constant) >> 32;
+      if ((src == insn::PseudoSource::map_fd || src == insn::PseudoSource::map_value) && low == 0) {
+        if (!ctx.map_fd) return fail(errc::not_found, where() + ": reference to map " + std::string(ref) + " without a map");
+        EBPF_TRY_CTX(int fd, ctx.map_fd(ref), where());
+        ins.constant = static_cast<std::int64_t>((high << 32) | static_cast<std::uint32_t>(fd));
+        continue;
+      }
+      if (src != insn::PseudoSource::none) continue;
+      const ExternSpec* ext = find_extern(ctx.externs, ref);
+      if (ext == nullptr) continue;
+      if (ext->section == ".kconfig") {
+        if (ctx.kconfig == nullptr || ctx.kconfig->fd < 0)
+          return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " without a .kconfig map");
+        auto it = ctx.kconfig->offsets.find(ref);
+        if (it == ctx.kconfig->offsets.end())
+          return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " has no slot in .kconfig");
+        ins.src = static_cast<insn::Register>(insn::PseudoSource::map_value);
+        ins.constant = static_cast<std::int64_t>((std::uint64_t{it->second + low} << 32) |
+                                                 static_cast<std::uint32_t>(ctx.kconfig->fd));
+      } else if (ext->section == ".ksyms") {
+        btf::Type local;
+        if (ctx.object_btf != nullptr)
+          if (auto t = extern_type(*ctx.object_btf, ".ksyms", ref); t) local = *t;
+        const bool typed = local && local.kind() != btf::Kind::void_;
+        if (typed) {
+          auto kt = btf::find_kernel_type(ref, btf::Kind::var);
+          if (!kt) {
+            if (ext->weak) {
+              ins.constant = 0;
+              continue;
+            }
+            return fail(errc::not_found, where() + ": ksym " + std::string(ref) + ": no such variable in kernel BTF");
+          }
+          if (!kt->module.empty())
+            return fail(errc::not_supported, where() + ": ksym " + std::string(ref) + " lives in module " + kt->module +
+                                                 ": module ksyms are not supported yet");
+          ins.src = static_cast<insn::Register>(insn::PseudoSource::btf_id);
+          ins.constant = static_cast<std::int64_t>(kt->type.id());
+        } else {
+          typeless_ksyms.push_back(ref);
+        }
+      }
+      continue;
+    }
+    if (ins.is_kfunc_call()) {
+      const ExternSpec* ext = find_extern(ctx.externs, ref);
+      auto kt = btf::find_kernel_type(ref, btf::Kind::func);
+      if (!kt) {
+        if (ext != nullptr && ext->weak) {
+          // Poison: refused by the verifier only if reachable.
+          ins.src = static_cast<insn::Register>(insn::CallSource::helper);
+          ins.offset = 0;
+          ins.constant = kKfuncCallPoisonBase;
+          continue;
+        }
+        return fail(errc::not_found, where() + ": kfunc " + std::string(ref) + ": not found in kernel BTF");
+      }
+      if (!kt->module.empty())
+        return fail(errc::not_supported,
+                    where() + ": kfunc " + std::string(ref) + " lives in module " + kt->module + ": not supported yet");
+      ins.constant = static_cast<std::int64_t>(kt->type.id());
+      ins.offset = 0;
+    }
+  }
+
+  if (!typeless_ksyms.empty()) {
+    EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
+    for (auto& ins : insns) {
+      const std::string_view ref = ins.metadata.reference();
+      if (ref.empty() || !ins.is_load_imm64() || ins.pseudo_source() != insn::PseudoSource::none) continue;
+      for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
+        if (typeless_ksyms[i] != ref) continue;
+        const ExternSpec* ext = find_extern(ctx.externs, ref);
+        if (!addrs[i] && !(ext && ext->weak))
+          return fail(errc::not_found, "ksym " + std::string(ref) + ": not in /proc/kallsyms");
+        ins.constant = static_cast<std::int64_t>(addrs[i].value_or(0));
+      }
+    }
+  }
+
+  // func_info and line_info, when the program's BTF is loaded.
+  if (ctx.btf != nullptr && ctx.btf->handle.valid()) {
+    bool funcs_ok = false, lines_ok = false;
+    for (auto [i, slot, ins] : insns.positioned()) {
+      if (auto fi = ins.metadata.func_info()) {
+        if (out.func_info.empty()) funcs_ok = slot == 0;
+        put_u32(out.func_info, static_cast<std::uint32_t>(slot));
+        put_u32(out.func_info, *fi);
+      }
+      if (const insn::SourceLine* line = ins.metadata.source()) {
+        auto f = ctx.btf->strings.find(line->file_name);
+        auto l = ctx.btf->strings.find(line->line);
+        if (f == ctx.btf->strings.end() || l == ctx.btf->strings.end()) continue;
+        if (out.line_info.empty()) lines_ok = slot == 0;
+        put_u32(out.line_info, static_cast<std::uint32_t>(slot));
+        put_u32(out.line_info, f->second);
+        put_u32(out.line_info, l->second);
+        put_u32(out.line_info, (line->line_number << 10) | (line->column & 0x3ff));
+      }
+    }
+    if (!funcs_ok) out.func_info.clear();
+    if (!lines_ok || out.func_info.empty()) out.line_info.clear();
+  }
+
+  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
+  bool calls = false;
+  for (const auto& ins : insns)
+    if (ins.is_pseudo_call()) calls = true;
+
+  LoadRequest& r = out.request;
+  r.name = spec.name;
+  r.type = spec.type;
+  r.attach_type = spec.attach_type;
+  r.flags = spec.flags;
+  r.instructions = out.bytecode;
+  r.license = spec.license;
+  r.kernel_version = spec.kernel_version;
+  if (spec.type == ProgramType::kprobe && (r.kernel_version == 0 || r.kernel_version == 0xFFFFFFFEu)) {
+    if (auto v = kernel::running_version()) r.kernel_version = v->code();
+  }
+  if (ctx.btf != nullptr && ctx.btf->handle.valid()) {
+    r.btf_fd = ctx.btf->handle.fd();
+    r.func_info = out.func_info;
+    r.func_info_rec_size = out.func_info.empty() ? 0 : 8;
+    r.line_info = out.line_info;
+    r.line_info_rec_size = out.line_info.empty() ? 0 : 16;
+  }
+  r.has_function_references = calls;
+
+  // Attach targets in kernel BTF for tracing and LSM programs.
+  if ((spec.type == ProgramType::tracing || spec.type == ProgramType::lsm) && !spec.attach_to.empty()) {
+    std::string target;
+    btf::Kind kind = btf::Kind::func;
+    switch (spec.attach_type) {
+      case AttachType::trace_fentry:
+      case AttachType::trace_fexit:
+      case AttachType::modify_return:
+        target = spec.attach_to;
+        break;
+      case AttachType::trace_raw_tp:
+        target = "btf_trace_" + spec.attach_to;
+        kind = btf::Kind::typedef_;
+        break;
+      case AttachType::lsm_mac:
+      case AttachType::lsm_cgroup:
+        target = "bpf_lsm_" + spec.attach_to;
+        break;
+      case AttachType::trace_iter:
+        target = "bpf_iter_" + spec.attach_to;
+        break;
+      default:
+        break;
+    }
+    if (!target.empty()) {
+      auto kt = btf::find_kernel_type(target, kind);
+      if (!kt)
+        return fail(errc::not_found, "attach " + std::string(to_string(spec.type)) + "/" +
+                                         std::string(to_string(spec.attach_type)) + ": " + target +
+                                         " not found in kernel BTF");
+      if (!kt->module.empty())
+        return fail(errc::not_supported, "attach target " + target + " lives in module " + kt->module +
+                                             ": module attach targets are not supported yet");
+      r.attach_btf_id = kt->type.id();
+    }
+  }
+  return out;
+}
+
+}  // namespace ebpf::detail

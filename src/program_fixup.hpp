@@ -1,0 +1,64 @@
+// Turning a ProgramSpec into a LoadRequest: resolving what the ELF loader left symbolic (map references, data
+// sections, .kconfig values, .ksyms, kfuncs) and building func/line info for the program's BTF.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ebpf/btf/btf.hpp"
+#include "ebpf/btf/handle.hpp"
+#include "ebpf/collection_spec.hpp"
+#include "ebpf/error.hpp"
+#include "ebpf/program.hpp"
+#include "ebpf/sys/fd.hpp"
+
+namespace ebpf::detail {
+
+// Where .kconfig externs live: the fd of the (frozen) .kconfig map and each extern's offset in its value.
+struct KconfigMap {
+  int fd = -1;
+  std::map<std::string, std::uint32_t, std::less<>> offsets;
+};
+
+// The object's BTF loaded into the kernel once, shared by every program of a collection, with the string
+// offsets line info needs.
+struct ProgramBtf {
+  btf::Handle handle;
+  std::map<std::string, std::uint32_t, std::less<>> strings;  // file names and source lines
+};
+
+// Loads spec.btf (sanitised for the running kernel) with the strings line info of `programs` needs.
+// Returns an empty ProgramBtf (invalid handle) when the spec has no BTF or the kernel has no BTF support.
+Result<ProgramBtf> load_program_btf(const CollectionSpec& spec, const std::vector<const ProgramSpec*>& programs);
+Result<ProgramBtf> load_program_btf(const ProgramSpec& program);
+
+// Builds the .kconfig map's value from the running kernel (LINUX_KERNEL_VERSION, LINUX_HAS_SYSCALL_WRAPPER,
+// CONFIG_*) laid out by the extern types in `btf`. `offsets` receives each extern's position.
+Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
+                                             std::map<std::string, std::uint32_t, std::less<>>& offsets);
+
+struct FixupContext {
+  // fd of the map named `name` (a map or data-section map); errc::not_found if there is none.
+  std::function<Result<int>(std::string_view name)> map_fd;
+  const KconfigMap* kconfig = nullptr;
+  const ProgramBtf* btf = nullptr;
+  const std::vector<ExternSpec>* externs = nullptr;
+  const btf::Spec* object_btf = nullptr;
+};
+
+// Everything a fixed-up program needs to stay valid until BPF_PROG_LOAD returns.
+struct PreparedProgram {
+  std::vector<std::byte> bytecode;
+  std::vector<std::byte> func_info;
+  std::vector<std::byte> line_info;
+  std::vector<int> fd_array;
+  std::vector<sys::Fd> module_btf_fds;  // kfuncs in modules: their BTF objects
+  LoadRequest request;
+};
+
+Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx);
+
+}  // namespace ebpf::detail
