@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <regex>
+#include <string_view>
 
 #include "ebpf/asm/asm.hpp"
 #include "test_objects.hpp"
@@ -15,20 +15,32 @@ namespace {
 // section name -> slot -> text, from one llvm-objdump run.
 using Disassembly = std::map<std::string, std::map<std::size_t, std::string>>;
 
+// Strips a trailing jump-target label (" <LBB0_2>").
+std::string strip_label(std::string text) {
+  if (text.empty() || text.back() != '>') return text;
+  auto open = text.rfind(" <");
+  if (open == std::string::npos || text.find(' ', open + 1) != std::string::npos) return text;
+  text.erase(open);
+  return text;
+}
+
 Disassembly objdump(const std::filesystem::path& path, const std::string& extra) {
   Disassembly out;
-  static const std::regex section_re("^Disassembly of section (.*):$");
-  static const std::regex insn_re("^ *([0-9]+):\t(.*)$");
-  static const std::regex label_re(" <[^<> ]*>$");
+  static constexpr std::string_view kSection = "Disassembly of section ";
   std::string section;
   for (const std::string& line :
        ebpf::test::run_lines("llvm-objdump-14 -d --no-show-raw-insn " + extra + " '" + path.string() + "' 2>&1")) {
-    std::smatch m;
-    if (std::regex_match(line, m, section_re)) {
-      section = m[1];
-    } else if (std::regex_match(line, m, insn_re)) {
-      out[section][std::stoul(m[1])] = std::regex_replace(std::string(m[2]), label_re, "");
+    if (line.starts_with(kSection) && line.ends_with(":")) {
+      section = line.substr(kSection.size(), line.size() - kSection.size() - 1);
+      continue;
     }
+    // "      12:\tr0 = 0"
+    std::size_t i = line.find_first_not_of(' ');
+    std::size_t digits_end = line.find_first_not_of("0123456789", i);
+    if (i == std::string::npos || digits_end == i || digits_end == std::string::npos ||
+        line.compare(digits_end, 2, ":\t") != 0)
+      continue;
+    out[section][std::stoul(line.substr(i, digits_end - i))] = strip_label(line.substr(digits_end + 2));
   }
   return out;
 }

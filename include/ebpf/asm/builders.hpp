@@ -59,7 +59,7 @@ inline Instruction alu32(AluOp op, Register dst, std::int32_t imm) {
 inline Instruction alu32(AluOp op, Register dst, Register src) {
   return detail::make(detail::bits(Class::alu) | detail::bits(op) | detail::kX, dst, src, 0, 0);
 }
-// Signed division / modulo (sdiv, smod: div/mod with offset 1).
+// Signed division / modulo (sdiv, smod: div/mod with offset 1). Requires at least Linux 6.6 (cpu v4).
 inline Instruction sdiv64(Register dst, Register src) { auto i = alu64(AluOp::div, dst, src); i.offset = 1; return i; }
 inline Instruction sdiv64(Register dst, std::int32_t imm) { auto i = alu64(AluOp::div, dst, imm); i.offset = 1; return i; }
 inline Instruction smod64(Register dst, Register src) { auto i = alu64(AluOp::mod, dst, src); i.offset = 1; return i; }
@@ -75,7 +75,7 @@ inline Instruction mov64_imm(Register dst, std::int32_t imm) { return alu64(AluO
 inline Instruction mov64_reg(Register dst, Register src) { return alu64(AluOp::mov, dst, src); }
 inline Instruction mov32_imm(Register dst, std::int32_t imm) { return alu32(AluOp::mov, dst, imm); }
 inline Instruction mov32_reg(Register dst, Register src) { return alu32(AluOp::mov, dst, src); }
-// dst = (s8/s16/s32) src: sign-extending move, bits 8, 16 or 32 (movsx).
+// dst = (s8/s16/s32) src: sign-extending move, bits 8, 16 or 32 (movsx). Requires at least Linux 6.6.
 inline Instruction movsx64(Register dst, Register src, std::int16_t bits) {
   auto i = alu64(AluOp::mov, dst, src);
   i.offset = bits;
@@ -95,7 +95,7 @@ inline Instruction to_le(Register dst, std::int32_t bits) {
 inline Instruction to_be(Register dst, std::int32_t bits) {
   return detail::make(detail::bits(Class::alu) | detail::bits(AluOp::end) | detail::kX, dst, R0, 0, bits);
 }
-// Unconditional byte swap (ALU64|END).
+// Unconditional byte swap (ALU64|END). Requires at least Linux 6.6.
 inline Instruction bswap(Register dst, std::int32_t bits) {
   return detail::make(detail::bits(Class::alu64) | detail::bits(AluOp::end), dst, R0, 0, bits);
 }
@@ -116,7 +116,7 @@ inline Instruction jump(JumpOp op, Register dst, std::int32_t imm, std::string l
 inline Instruction jump(JumpOp op, Register dst, Register src, std::string label) {
   return jump(op, dst, src, std::int16_t{-1}).with_reference(std::move(label));
 }
-// 32-bit compares (JMP32).
+// 32-bit compares (JMP32). Requires at least Linux 5.1.
 inline Instruction jump32(JumpOp op, Register dst, std::int32_t imm, std::int16_t offset) {
   return detail::make(detail::bits(Class::jmp32) | detail::bits(op), dst, R0, offset, imm);
 }
@@ -132,7 +132,7 @@ inline Instruction jump32(JumpOp op, Register dst, Register src, std::string lab
 // goto offset / goto label.
 inline Instruction ja(std::int16_t offset) { return detail::make(detail::bits(Class::jmp), R0, R0, offset, 0); }
 inline Instruction ja(std::string label) { return ja(std::int16_t{-1}).with_reference(std::move(label)); }
-// gotol: goto with a 32-bit offset in the immediate (JMP32|JA).
+// gotol: goto with a 32-bit offset in the immediate (JMP32|JA). Requires at least Linux 6.6.
 inline Instruction gotol(std::int32_t offset) { return detail::make(detail::bits(Class::jmp32), R0, R0, 0, offset); }
 inline Instruction gotol(std::string label) { return gotol(-1).with_reference(std::move(label)); }
 
@@ -141,7 +141,8 @@ inline Instruction call(HelperId helper) {
   return detail::make(0x85, R0, reg(static_cast<std::uint8_t>(CallSource::helper)), 0, static_cast<std::int32_t>(helper));
 }
 inline Instruction call_helper(std::int32_t helper_id) { return detail::make(0x85, R0, R0, 0, helper_id); }
-// bpf-to-bpf call of the function whose symbol is `function` (resolved by resolve_jumps()).
+// bpf-to-bpf call of the function whose symbol is `function` (resolved by resolve_jumps()). Requires
+// at least Linux 4.16.
 inline Instruction call_function(std::string function) {
   return detail::make(0x85, R0, reg(static_cast<std::uint8_t>(CallSource::pseudo)), 0, -1)
       .with_reference(std::move(function));
@@ -184,7 +185,7 @@ inline Instruction load_func_ptr(Register dst, std::string name) {
 inline Instruction ld_mem(Size size, Register dst, Register src, std::int16_t offset) {
   return detail::make(detail::bits(Class::ldx) | detail::bits(Mode::mem) | detail::bits(size), dst, src, offset, 0);
 }
-// dst = *(s8/s16/s32 *)(src + offset), sign-extended.
+// dst = *(s8/s16/s32 *)(src + offset), sign-extended. Requires at least Linux 6.6.
 inline Instruction ldsx_mem(Size size, Register dst, Register src, std::int16_t offset) {
   return detail::make(detail::bits(Class::ldx) | detail::bits(Mode::memsx) | detail::bits(size), dst, src, offset, 0);
 }
@@ -199,7 +200,9 @@ inline Instruction stx_mem(Size size, Register dst, Register src, std::int16_t o
 inline Instruction stx(Size size, Register dst, Register src, std::int16_t offset) {
   return stx_mem(size, dst, src, offset);
 }
-// Atomic operation on *(size *)(dst + offset) with src (size w or dw).
+// Atomic operation on *(size *)(dst + offset) with src (size w or dw; b/h/w/dw for load_acquire and
+// store_release). add without fetch works everywhere; the others require at least Linux 5.12,
+// load_acquire/store_release 6.15.
 inline Instruction atomic(AtomicOp op, Size size, Register dst, Register src, std::int16_t offset) {
   return detail::make(detail::bits(Class::stx) | detail::bits(Mode::atomic) | detail::bits(size), dst, src, offset,
                       static_cast<std::int64_t>(op));
