@@ -324,6 +324,13 @@ TEST_F(MapOps, BatchOnArrayAndErrors) {
   BatchCursor c2;
   std::vector<std::uint64_t> wide_v(4);
   EXPECT_TRUE((a.batch_lookup<std::uint32_t, std::uint64_t>(c2, ko, wide_v)).error().is(errc::invalid_argument));
+  // Types twice the size of key and value would divide evenly: still refused.
+  struct Two {
+    std::uint32_t a, b;
+  };
+  std::vector<Two> two_k(2), two_v(2);
+  BatchCursor c3;
+  EXPECT_TRUE((a.batch_lookup<Two, Two>(c3, two_k, two_v)).error().is(errc::invalid_argument));
   // Byte core: keys not a multiple of the key size.
   std::array<std::byte, 6> odd{};
   std::array<std::byte, 4> one{};
