@@ -435,27 +435,29 @@ class Map {
 
   template <detail::MapPlain K, detail::MapPlain V>
   Result<BatchLookupResult> batch_lookup(BatchCursor& cursor, std::span<K> keys, std::span<V> values,
-                                         const BatchOptions& options = {}) const noexcept {
+                                         const BatchOptions& options = {}) const {
     static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
-    if (keys.size() != values.size()) return unexpected(detail::map_size_error(kOpBatch));
+    if (keys.size() != values.size() || sizeof(K) != key_size_ || sizeof(V) != full_value_size_)
+      return unexpected(detail::map_size_error(kOpBatch));
     return batch_lookup(cursor, std::as_writable_bytes(keys), std::as_writable_bytes(values), options);
   }
   template <detail::MapPlain K, detail::MapPlain V>
   Result<BatchLookupResult> batch_lookup_and_delete(BatchCursor& cursor, std::span<K> keys, std::span<V> values,
-                                                    const BatchOptions& options = {}) const noexcept {
+                                                    const BatchOptions& options = {}) const {
     static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
-    if (keys.size() != values.size()) return unexpected(detail::map_size_error(kOpBatch));
+    if (keys.size() != values.size() || sizeof(K) != key_size_ || sizeof(V) != full_value_size_)
+      return unexpected(detail::map_size_error(kOpBatch));
     return batch_lookup_and_delete(cursor, std::as_writable_bytes(keys), std::as_writable_bytes(values), options);
   }
   template <detail::MapPlain K, detail::MapPlain V>
   Result<std::uint32_t> batch_update(std::span<const K> keys, std::span<const V> values,
-                                     const BatchOptions& options = {}) const noexcept {
+                                     const BatchOptions& options = {}) const {
     static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     if (keys.size() != values.size() || sizeof(K) != key_size_) return unexpected(detail::map_size_error(kOpBatch));
     return batch_update(std::as_bytes(keys), std::as_bytes(values), options);
   }
   template <detail::MapPlain K>
-  Result<std::uint32_t> batch_delete(std::span<const K> keys, const BatchOptions& options = {}) const noexcept {
+  Result<std::uint32_t> batch_delete(std::span<const K> keys, const BatchOptions& options = {}) const {
     static_assert(std::is_trivially_copyable_v<K>);
     if (sizeof(K) != key_size_) return unexpected(detail::map_size_error(kOpBatch));
     return batch_delete(std::as_bytes(keys), options);

@@ -52,6 +52,8 @@ struct MapSpec {
   // Trailing bytes of a legacy map definition larger than struct bpf_map_def. Must be all zero to create the
   // map.
   std::vector<std::byte> extra;
+  // BTF key/value types are not part of the spec yet (the BTF module adds them). Until then whoever holds the
+  // BTF loads it and passes the fd and type ids through MapOptions::btf (include/ebpf/map.hpp).
 
   MapSpec() = default;
   MapSpec(const MapSpec& other);

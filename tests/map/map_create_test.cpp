@@ -442,5 +442,51 @@ TEST_F(MapPin, ReusedDevmapPinIsCompatible) {
   ASSERT_TRUE(again) << again.error().message();
 }
 
+TEST_F(MapPin, InjectedFailureAtEveryStepLeaksNothing) {
+  // Fail the n-th bpf() call of a create that pins, builds an inner template, resolves and freezes: every
+  // error path must close what it opened (the fixture checks the fd count) and leave no pin behind.
+  struct Injection {
+    int calls = 0;
+    int fail_at = 0;
+  } inj;
+  auto inner = Map::create(make_spec(MapType::array, 4, 4, 1, 0, "inner"));
+  ASSERT_TRUE(inner);
+  MapSpec outer = make_spec(MapType::array_of_maps, 4, 4, 2, 0, "outer");
+  outer.pinning = PinType::by_name;
+  outer.inner_map = std::make_unique<MapSpec>(make_spec(MapType::array, 4, 4, 1, 0, "tmpl"));
+  outer.contents.push_back({{std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}}, ObjectRef{"inner"}});
+  MapSpec ro = make_spec(MapType::array, 4, 4, 2, map_flags::rdonly_prog, "ro");
+  ro.pinning = PinType::by_name;
+  ro.contents.push_back({std::vector<std::byte>(4, std::byte{0}), std::vector<std::byte>(4, std::byte{7})});
+  MapOptions opts{.pin_path = fs_->dir()};
+  opts.resolve = [&](const ObjectRef&) -> Result<int> { return inner->fd(); };
+  for (const MapSpec* spec : {&outer, &ro}) {
+    bool completed = false;
+    for (int n = 1; n < 40 && !completed; ++n) {
+      inj = {0, n};
+      sys::set_fault_hook(
+          [](sys::Cmd, void* ctx) {
+            auto* i = static_cast<Injection*>(ctx);
+            return ++i->calls == i->fail_at ? EPERM : 0;
+          },
+          &inj);
+      auto m = Map::create(*spec, opts);
+      sys::set_fault_hook(nullptr);
+      struct stat st{};
+      const std::string pin = fs_->dir() + "/" + spec->name;
+      if (inj.calls < n) {
+        ASSERT_TRUE(m) << spec->name << ": " << m.error().message();
+        completed = true;
+        EXPECT_TRUE(m->unpin());
+      } else if (!m) {
+        EXPECT_NE(::stat(pin.c_str(), &st), 0) << spec->name << " step " << n << " left a pin";
+      } else {
+        EXPECT_TRUE(m->unpin());  // the failure hit an optional step (a probe)
+      }
+    }
+    EXPECT_TRUE(completed) << spec->name;
+  }
+}
+
 }  // namespace
 }  // namespace ebpf

@@ -324,6 +324,13 @@ TEST_F(MapOps, BatchOnArrayAndErrors) {
   BatchCursor c2;
   std::vector<std::uint64_t> wide_v(4);
   EXPECT_TRUE((a.batch_lookup<std::uint32_t, std::uint64_t>(c2, ko, wide_v)).error().is(errc::invalid_argument));
+  // Types twice the size of key and value would divide evenly: still refused.
+  struct Two {
+    std::uint32_t a, b;
+  };
+  std::vector<Two> two_k(2), two_v(2);
+  BatchCursor c3;
+  EXPECT_TRUE((a.batch_lookup<Two, Two>(c3, two_k, two_v)).error().is(errc::invalid_argument));
   // Byte core: keys not a multiple of the key size.
   std::array<std::byte, 6> odd{};
   std::array<std::byte, 4> one{};
@@ -426,6 +433,33 @@ TEST_F(MapOps, PerCpuValues) {
   EXPECT_EQ(r->count, 2u);
   std::memcpy(&last, vals.data() + a.full_value_size(), 8);
   EXPECT_EQ(last, 7u);
+}
+
+TEST_F(MapOps, IteratePerCpuMapYieldsAllCpus) {
+  auto cpus = possible_cpus();
+  ASSERT_TRUE(cpus);
+  Map m = make(MapType::percpu_array, 4, 4, 2);
+  std::vector<std::uint32_t> in(*cpus, 5);
+  ASSERT_TRUE(m.update_per_cpu(std::uint32_t{1}, std::span<const std::uint32_t>(in)));
+  auto it = m.iterate();
+  std::uint32_t key = 0, n = 0;
+  std::vector<std::byte> value(m.full_value_size());
+  while (it.next(detail::writable_bytes_of(key), value)) {
+    ++n;
+    std::uint32_t last = 0;
+    std::memcpy(&last, value.data() + value.size() - 8, 4);
+    EXPECT_EQ(last, key == 1 ? 5u : 0u);
+  }
+  EXPECT_EQ(it.error(), nullptr);
+  EXPECT_EQ(n, 2u);
+}
+
+TEST_F(MapOps, FromFdRefusesOtherObjects) {
+  sys::Fd prog = test::load_trivial_program();
+  ASSERT_TRUE(prog.valid());
+  auto m = Map::from_fd(std::move(prog));
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message().find("is not a map"), std::string::npos) << m.error().message();
 }
 
 TEST_F(MapOps, SpinLockFlag) {
