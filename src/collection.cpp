@@ -51,6 +51,22 @@ class CollectionLoader {
 };
 
 namespace {
+// The kernel refuses BTF for maps holding fds, and a key type of 0 except for data-section arrays.
+bool map_accepts_btf(const MapSpec& spec) {
+  switch (spec.type) {
+    case MapType::prog_array:
+    case MapType::perf_event_array:
+    case MapType::cgroup_array:
+    case MapType::array_of_maps:
+    case MapType::hash_of_maps:
+      return false;
+    default:
+      break;
+  }
+  if (spec.key_type == 0) return spec.type == MapType::array && spec.max_entries == 1;
+  return true;
+}
+
 bool has_object_refs(const MapSpec& spec) {
   for (const auto& kv : spec.contents)
     if (std::holds_alternative<ObjectRef>(kv.value)) return true;
@@ -80,6 +96,12 @@ Result<Map*> CollectionLoader::load_map(std::string_view name) {
   }
   MapOptions mo = options_.maps;
   mo.resolve = {};  // object references are populated once programs exist
+  if (ms.btf && ms.btf == spec_.btf && ms.value_type != 0 && map_accepts_btf(ms)) {
+    // The object's BTF, loaded once for maps and programs (ids are preserved).
+    auto r = ensure_program_btf();
+    if (!r) return unexpected(std::move(r).error().with_context(ctx));
+    if (btf_->handle.valid()) mo.btf = MapBtf{btf_->handle.fd(), ms.key_type, ms.value_type, 0};
+  }
   auto m = Map::create(ms, mo);
   if (!m) return unexpected(std::move(m).error().with_context(ctx));
   Map* out = &maps_.emplace(std::string(name), std::move(*m)).first->second;
@@ -157,6 +179,7 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   fx.btf = btf_ ? &*btf_ : nullptr;
   fx.externs = &spec_.externs;
   fx.object_btf = spec_.btf.get();
+  if (auto t = options_.attach_targets.find(name); t != options_.attach_targets.end()) fx.attach_target = t->second;
   auto prepared = detail::prepare_program(ps, fx);
   if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
   auto prog = Program::load(prepared->request, options_.programs);
@@ -259,7 +282,7 @@ Result<LoadedObjects> load_only(const CollectionSpec& spec, const LoadOnlyReques
 }
 
 Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string, const Map*, std::less<>>& maps,
-                             const ProgramOptions& options) {
+                             const ProgramOptions& options, const Program* attach_target) {
   const std::string ctx = "program " + spec.name;
   EBPF_TRY_CTX(auto btf, detail::load_program_btf(spec), ctx);
   detail::FixupContext fx;
@@ -271,6 +294,7 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   };
   fx.btf = &btf;
   fx.object_btf = spec.btf.get();
+  fx.attach_target = attach_target;
   EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
   auto prog = Program::load(prepared.request, options);
   if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + spec.section_name));

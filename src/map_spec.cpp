@@ -14,7 +14,10 @@ MapSpec::MapSpec(const MapSpec& other)
       pinning(other.pinning),
       contents(other.contents),
       inner_map(other.inner_map ? std::make_unique<MapSpec>(*other.inner_map) : nullptr),
-      extra(other.extra) {}
+      extra(other.extra),
+      btf(other.btf),
+      key_type(other.key_type),
+      value_type(other.value_type) {}
 
 MapSpec& MapSpec::operator=(const MapSpec& other) {
   if (this != &other) *this = MapSpec(other);

@@ -41,9 +41,55 @@ void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::map<std::str
   }
 }
 
+// The kernel accepts neither extern FUNCs/VARs nor FUNCs in a DATASEC: extern VARs become global, extern FUNCs
+// (kfuncs) typedefs of their prototypes, and kfuncs in .ksyms are replaced by a dummy int variable. Ids of
+// existing types are unchanged.
+Result<void> sanitize_externs(const btf::Spec& spec, btf::Builder& b) {
+  btf::TypeId int_id = 0, dummy = 0;
+  auto int_type = [&] {
+    if (int_id == 0) int_id = b.add_int("int", 4, btf::kIntSigned);
+    return int_id;
+  };
+  auto is_void_var = [&](btf::Type var) {
+    auto t = spec.skip_qualifiers(var.ref(), false);
+    return !t || t->kind() == btf::Kind::void_;
+  };
+  for (btf::TypeId id = 1; id < spec.type_count(); ++id) {
+    EBPF_TRY(btf::Type t, spec.type(id));
+    switch (t.kind()) {
+      case btf::Kind::func:
+        if (t.vlen() == static_cast<std::uint32_t>(btf::Linkage::extern_)) EBPF_TRY_VOID(b.func_to_typedef(id));
+        break;
+      case btf::Kind::var:
+        if (t.linkage() == static_cast<std::uint32_t>(btf::Linkage::extern_)) {
+          EBPF_TRY_VOID(b.set_linkage(id, btf::Linkage::global));
+          if (is_void_var(t)) EBPF_TRY_VOID(b.set_var_type(id, int_type()));  // a typeless ksym
+        }
+        break;
+      case btf::Kind::datasec:
+        for (std::size_t i = 0; i < t.vlen(); ++i) {
+          const btf::VarSecInfo vs = t.var_info(i);
+          auto target = spec.type(vs.type);
+          if (!target) continue;
+          if (target->kind() == btf::Kind::func) {
+            if (dummy == 0) dummy = b.add_var("__ebpfpp_ksym_func", int_type(), btf::Linkage::global);
+            EBPF_TRY_VOID(b.set_datasec_entry(id, i, btf::VarSecInfo{dummy, vs.offset, 4}));
+          } else if (target->kind() == btf::Kind::var && is_void_var(*target)) {
+            EBPF_TRY_VOID(b.set_datasec_entry(id, i, btf::VarSecInfo{vs.type, vs.offset, 4}));
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
 Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
   btf::Builder b;
   EBPF_TRY_VOID(b.copy_all(spec));
+  EBPF_TRY_VOID(sanitize_externs(spec, b));
   ProgramBtf out;
   for (const ProgramSpec* p : programs) collect_strings(*p, b, out.strings);
   EBPF_TRY(auto blob, b.marshal_for_kernel(/*layout_empty_datasecs=*/true));
@@ -134,6 +180,18 @@ Result<void> encode_kconfig(const kernel::KernelConfig* cfg, const ExternSpec& e
     return {};
   }
   return fail(errc::not_supported, "kconfig " + name + ": unsupported extern type " + btf.format_c(t.id()));
+}
+
+// Id of FUNC `name` in the BTF the program `target` was loaded with.
+Result<std::uint32_t> target_function_id(const Program& target, std::string_view name) {
+  const std::string ctx = "attach to program " + target.name() + ": function " + std::string(name);
+  if (name.empty()) return fail(errc::invalid_argument, ctx + ": no function named");
+  EBPF_TRY_CTX(auto info, target.info(), ctx);
+  if (info.btf_id == 0) return fail(errc::not_supported, ctx + ": the target program was loaded without BTF");
+  EBPF_TRY_CTX(auto handle, btf::Handle::from_id(info.btf_id), ctx);
+  EBPF_TRY_CTX(auto spec, handle.spec(), ctx);
+  EBPF_TRY_CTX(auto fn, spec.find(name, btf::Kind::func), ctx);
+  return fn.id();
 }
 
 }  // namespace
@@ -334,6 +392,15 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     r.line_info_rec_size = out.line_info.empty() ? 0 : 16;
   }
   r.has_function_references = calls;
+
+  // A BPF program as attach target: the function in the target's own BTF.
+  if (ctx.attach_target != nullptr) {
+    EBPF_TRY(r.attach_btf_id, target_function_id(*ctx.attach_target, spec.attach_to));
+    r.attach_fd = ctx.attach_target->fd();
+    return out;
+  }
+  if (spec.type == ProgramType::ext)
+    return fail(errc::invalid_argument, "freplace of " + spec.attach_to + ": no target program given");
 
   // Attach targets in kernel BTF for tracing and LSM programs.
   if ((spec.type == ProgramType::tracing || spec.type == ProgramType::lsm) && !spec.attach_to.empty()) {

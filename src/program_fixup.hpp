@@ -47,6 +47,8 @@ struct FixupContext {
   const ProgramBtf* btf = nullptr;
   const std::vector<ExternSpec>* externs = nullptr;
   const btf::Spec* object_btf = nullptr;
+  // The BPF program an ext (freplace) or tracing program attaches to; null: attach to the kernel.
+  const Program* attach_target = nullptr;
 };
 
 // Everything a fixed-up program needs to stay valid until BPF_PROG_LOAD returns.

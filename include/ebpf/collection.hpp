@@ -26,6 +26,11 @@ struct CollectionOptions {
   // Maps to use instead of creating the spec's map of the same name. Each must be compatible with its spec
   // (MapSpec::compatible); the collection works on a clone, so the caller keeps ownership of the original.
   std::map<std::string, const Map*, std::less<>> map_replacements;
+  // Programs that attach to another BPF program rather than to the kernel: freplace (BPF_PROG_TYPE_EXT,
+  // replacing the function named by ProgramSpec::attach_to) and fentry/fexit on a BPF program. Keyed by the
+  // name of the program in the spec; the target must have been loaded with BTF (its function is looked up in
+  // the target's BTF) and must stay open until the load returns.
+  std::map<std::string, const Program*, std::less<>> attach_targets;
 };
 
 // What load_only() should load: the named maps and programs, plus whatever the programs need.
@@ -74,7 +79,8 @@ Result<LoadedObjects> load_only(const CollectionSpec& spec, const LoadOnlyReques
 // Loads a single program from its spec. Maps it references must be given (by name) in `maps`; data sections
 // and .kconfig values are resolved only through them, so a program that uses them is better loaded through a
 // Collection or load_only().
+// `attach_target`: as CollectionOptions::attach_targets, for this program.
 Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string, const Map*, std::less<>>& maps = {},
-                             const ProgramOptions& options = {});
+                             const ProgramOptions& options = {}, const Program* attach_target = nullptr);
 
 }  // namespace ebpf

@@ -16,6 +16,10 @@
 namespace ebpf {
 
 class Map;
+namespace btf {
+class Spec;
+using TypeId = std::uint32_t;
+}  // namespace btf
 
 enum class PinType : std::uint32_t {
   none = 0,
@@ -52,8 +56,12 @@ struct MapSpec {
   // Trailing bytes of a legacy map definition larger than struct bpf_map_def. Must be all zero to create the
   // map.
   std::vector<std::byte> extra;
-  // BTF key/value types are not part of the spec yet (the BTF module adds them). Until then whoever holds the
-  // BTF loads it and passes the fd and type ids through MapOptions::btf (include/ebpf/map.hpp).
+  // BTF describing key and value (the object's BTF, shared with its programs); null or zero ids: none. A
+  // collection creates the map with them (MapOptions::btf), which the kernel needs for bpf_spin_lock,
+  // bpf_timer and kptr fields. Data-section maps have key_type 0 and their DATASEC as value_type.
+  std::shared_ptr<const btf::Spec> btf;
+  btf::TypeId key_type = 0;
+  btf::TypeId value_type = 0;
 
   MapSpec() = default;
   MapSpec(const MapSpec& other);

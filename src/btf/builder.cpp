@@ -154,6 +154,64 @@ TypeId Builder::add_datasec(std::string_view name, std::uint32_t size, std::span
   }
   return push(add_string(name), Kind::datasec, false, static_cast<std::uint32_t>(vars.size()), size, extra);
 }
+Result<void> Builder::set_datasec_layout(TypeId id, std::uint32_t size, std::span<const std::uint32_t> offsets) {
+  if (id == 0 || id >= starts_.size()) return fail(errc::not_found, "datasec layout: no type " + std::to_string(id));
+  const std::uint32_t at = starts_[id];
+  const std::uint32_t info = words_[at + 1];
+  if (static_cast<Kind>((info >> 24) & 0x1f) != Kind::datasec)
+    return fail(errc::invalid_argument, "datasec layout: type " + std::to_string(id) + " is not a DATASEC");
+  if ((info & 0xffff) != offsets.size())
+    return fail(errc::invalid_argument, "datasec layout: type " + std::to_string(id) + ": variable count mismatch");
+  words_[at + 2] = size;
+  for (std::size_t i = 0; i < offsets.size(); ++i) words_[at + 3 + 3 * i + 1] = offsets[i];
+  return {};
+}
+
+Result<void> Builder::set_datasec_entry(TypeId id, std::size_t index, const VarSecInfo& entry) {
+  if (id == 0 || id >= starts_.size()) return fail(errc::not_found, "datasec entry: no type " + std::to_string(id));
+  const std::uint32_t at = starts_[id];
+  const std::uint32_t info = words_[at + 1];
+  if (info_kind(info) != Kind::datasec || index >= info_vlen(info))
+    return fail(errc::invalid_argument, "datasec entry: type " + std::to_string(id) + " has no entry " + std::to_string(index));
+  words_[at + 3 + 3 * index] = entry.type;
+  words_[at + 3 + 3 * index + 1] = entry.offset;
+  words_[at + 3 + 3 * index + 2] = entry.size;
+  return {};
+}
+
+Result<void> Builder::set_linkage(TypeId id, Linkage linkage) {
+  if (id == 0 || id >= starts_.size()) return fail(errc::not_found, "set linkage: no type " + std::to_string(id));
+  const std::uint32_t at = starts_[id];
+  const std::uint32_t info = words_[at + 1];
+  if (info_kind(info) == Kind::func) {
+    words_[at + 1] = make_info(Kind::func, false, static_cast<std::uint32_t>(linkage));
+  } else if (info_kind(info) == Kind::var) {
+    words_[at + 3] = static_cast<std::uint32_t>(linkage);
+  } else {
+    return fail(errc::invalid_argument, "set linkage: type " + std::to_string(id) + " is neither FUNC nor VAR");
+  }
+  return {};
+}
+
+Result<void> Builder::func_to_typedef(TypeId id) {
+  if (id == 0 || id >= starts_.size()) return fail(errc::not_found, "func to typedef: no type " + std::to_string(id));
+  const std::uint32_t at = starts_[id];
+  if (info_kind(words_[at + 1]) != Kind::func)
+    return fail(errc::invalid_argument, "func to typedef: type " + std::to_string(id) + " is not a FUNC");
+  words_[at + 1] = make_info(Kind::typedef_, false, 0);
+  return {};
+}
+
+Result<void> Builder::set_var_type(TypeId id, TypeId type) {
+  if (id == 0 || id >= starts_.size() || type >= starts_.size())
+    return fail(errc::not_found, "set var type: no type " + std::to_string(id));
+  const std::uint32_t at = starts_[id];
+  if (info_kind(words_[at + 1]) != Kind::var)
+    return fail(errc::invalid_argument, "set var type: type " + std::to_string(id) + " is not a VAR");
+  words_[at + 2] = type;
+  return {};
+}
+
 TypeId Builder::add_decl_tag(std::string_view name, TypeId target, std::int32_t component_idx) {
   std::uint32_t extra[] = {static_cast<std::uint32_t>(component_idx)};
   return push(add_string(name), Kind::decl_tag, false, 0, target, extra);

@@ -9,6 +9,7 @@
 
 #include "ebpf/asm/instruction.hpp"
 #include "ebpf/btf/btf.hpp"
+#include "ebpf/btf/builder.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
@@ -83,6 +84,7 @@ class Loader {
   Result<void> load_programs(CollectionSpec& spec);
   Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
   Result<void> load_btf();
+  Result<btf::Spec> layout_datasecs(const btf::Spec& spec) const;
   void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
 
   const elf::File& f_;
@@ -91,6 +93,8 @@ class Loader {
   std::string license_;
   std::uint32_t version_ = 0;
   std::shared_ptr<const btf::Spec> btf_;
+  // .BTF as in the file: .BTF.ext refers to its string offsets (btf_ has the same type ids, other offsets).
+  std::shared_ptr<const btf::Spec> raw_btf_;
   elf::BtfExt ext_;
 };
 
@@ -123,6 +127,47 @@ Result<void> Loader::classify() {
   return {};
 }
 
+// Compilers leave the DATASECs of data sections with size 0 and variable offsets 0; the kernel wants the
+// section's size (a data-section map's value type must match its value size) and each variable's offset, which
+// the ELF section and symbol table give. Returns `spec` unchanged when nothing needs fixing.
+Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
+  struct Fix {
+    btf::TypeId id;
+    std::uint32_t size;
+    std::vector<std::uint32_t> offsets;
+  };
+  std::vector<Fix> fixes;
+  for (const auto& sec : f_.sections()) {
+    if (info_[sec.index].kind != Kind::data && info_[sec.index].kind != Kind::btf_maps) continue;
+    auto ds = spec.find(sec.name, btf::Kind::datasec);
+    if (!ds) continue;
+    Fix fix{ds->id(), static_cast<std::uint32_t>(std::min<std::uint64_t>(sec.size, 0xffffffffu)), {}};
+    bool changed = ds->size() != fix.size;
+    for (std::size_t i = 0; i < ds->vlen(); ++i) {
+      const auto vs = ds->var_info(i);
+      std::uint32_t off = vs.offset;
+      if (auto var = spec.type(vs.type); var) {
+        for (const Symbol& sym : symbols_) {
+          if (sym.section != sec.index || sym.name != var->name()) continue;
+          if (sym.value > sec.size || vs.size > sec.size - sym.value)
+            return fail(errc::malformed, "section " + str(sec.name) + ": variable " + str(var->name()) + ": offset " +
+                                             std::to_string(sym.value) + " beyond the section");
+          off = static_cast<std::uint32_t>(sym.value);
+          break;
+        }
+      }
+      changed |= off != vs.offset;
+      fix.offsets.push_back(off);
+    }
+    if (changed) fixes.push_back(std::move(fix));
+  }
+  if (fixes.empty()) return spec;
+  btf::Builder b;
+  EBPF_TRY_VOID(b.copy_all(spec));
+  for (const Fix& fix : fixes) EBPF_TRY_VOID(b.set_datasec_layout(fix.id, fix.size, fix.offsets));
+  return b.spec();
+}
+
 Result<void> Loader::load_btf() {
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF") continue;
@@ -132,12 +177,14 @@ Result<void> Loader::load_btf() {
       return true;
     }(), "load BTF");
     (void)ok;
-    btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+    raw_btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+    EBPF_TRY_CTX(auto fixed, layout_datasecs(*raw_btf_), "load BTF");
+    btf_ = std::make_shared<const btf::Spec>(std::move(fixed));
   }
   if (!btf_) return {};
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF.ext") continue;
-    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
+    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *raw_btf_), "load BTF.ext");
   }
   return {};
 }
@@ -373,10 +420,12 @@ Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name,
       auto v = btf_pointee_size(b, member.type, "key");
       if (!v) return wrap(v.error());
       m.key_size = *v;
+      m.key_type = b.resolve(member.type)->ref();
     } else if (field == "value") {
       auto v = btf_pointee_size(b, member.type, "value");
       if (!v) return wrap(v.error());
       m.value_size = *v;
+      m.value_type = b.resolve(member.type)->ref();
     } else if (field == "key_size") {
       auto v = btf_u32(b, member.type);
       if (!v) return wrap(v.error());
@@ -431,6 +480,7 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
       BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
       auto m = parse_btf_map(mc, name, *def, false);
       if (!m) return fail(m.error().with_context(ctx + ": map " + name));
+      if (m->key_type != 0 || m->value_type != 0) m->btf = btf_;
       spec.maps.emplace(name, std::move(*m));
     }
   }
@@ -458,6 +508,12 @@ Result<void> Loader::load_data_sections(CollectionSpec& spec) {
       kv.key.assign(4, std::byte{0});
       kv.value = std::vector<std::byte>(d.begin(), d.end());
       m.contents.push_back(std::move(kv));
+    }
+    if (btf_) {
+      if (auto ds = btf_->find(sec.name, btf::Kind::datasec); ds && ds->size() == m.value_size) {
+        m.btf = btf_;
+        m.value_type = ds->id();
+      }
     }
     if (spec.maps.contains(name)) return fail(errc::malformed, "load data sections: map " + name + " already exists");
     spec.maps.emplace(name, std::move(m));
@@ -755,11 +811,11 @@ Result<CollectionSpec> Loader::run() {
   CollectionSpec spec;
   spec.byte_order = f_.byte_order();
   EBPF_TRY_VOID(classify());
+  EBPF_TRY_VOID(assign_symbols());
   EBPF_TRY_VOID(load_btf());
   spec.btf = btf_;
   spec.license = license_;
   spec.kernel_version = version_;
-  EBPF_TRY_VOID(assign_symbols());
   EBPF_TRY_VOID(load_relocations());
   EBPF_TRY_VOID(load_legacy_maps(spec));
   EBPF_TRY_VOID(load_btf_maps(spec));

@@ -79,6 +79,18 @@ class Builder {
   TypeId add_datasec(std::string_view name, std::uint32_t size, std::span<const VarSecInfo> vars);
   TypeId add_decl_tag(std::string_view name, TypeId target, std::int32_t component_idx);
   TypeId add_type_tag(std::string_view name, TypeId target);
+  // Rewrites the size of DATASEC `id` and the offset of each of its variables (offsets.size() must equal its
+  // vlen): objects leave both zero, the loader knows them from the ELF sections and symbols.
+  Result<void> set_datasec_layout(TypeId id, std::uint32_t size, std::span<const std::uint32_t> offsets);
+  // Rewrites entry `index` of DATASEC `id`.
+  Result<void> set_datasec_entry(TypeId id, std::size_t index, const VarSecInfo& entry);
+  // Changes the linkage of a FUNC or VAR (the kernel accepts no extern linkage: loaders make externs global).
+  Result<void> set_linkage(TypeId id, Linkage linkage);
+  // Turns FUNC `id` into a TYPEDEF of its prototype, keeping name and id: for extern functions (kfuncs), whose
+  // prototypes may have unnamed parameters, which the kernel refuses in a FUNC.
+  Result<void> func_to_typedef(TypeId id);
+  // Changes the type of VAR `id` (typeless ksyms are `void` variables, which the kernel refuses).
+  Result<void> set_var_type(TypeId id, TypeId type);
 
   // Number of types including void (the next id).
   [[nodiscard]] std::uint32_t type_count() const noexcept { return static_cast<std::uint32_t>(starts_.size()); }
