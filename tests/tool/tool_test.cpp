@@ -33,6 +33,15 @@ TEST_F(ToolKernel, DemoRunsProgramInKernel) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(loaded xdp program ipv4_only: id \d+, tag [0-9a-f]{16})"))) << r.out;
   EXPECT_NE(r.out.find("ipv4 frame -> 2 (XDP_PASS)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("arp frame  -> 1 (XDP_DROP)"), std::string::npos) << r.out;
+  // The shipped example collection: both programs on sample frames, then its maps.
+  EXPECT_NE(r.out.find("loaded collection packet_stats.bpfel.o: 2 programs, 4 maps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("xdp_count  arp frame  (64 bytes) -> 2 (XDP_PASS)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("xdp_filter arp frame  (64 bytes) -> 1 (XDP_DROP)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("xdp_filter short ipv4 (42 bytes) -> 1 (XDP_DROP)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("xdp_filter ipv4 frame (64 bytes) -> 2 (XDP_PASS)"), std::string::npos) << r.out;
+  // 5 frames counted by xdp_count (4 of 64 bytes, 1 of 42), 2 dropped by xdp_filter.
+  EXPECT_NE(r.out.find("map stats: frames=5 bytes=298 dropped=2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("map per_ethertype: 0x0800=3 0x0806=1 0x86dd=1"), std::string::npos) << r.out;
 }
 
 }  // namespace

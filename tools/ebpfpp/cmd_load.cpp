@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "command.hpp"
 #include "ebpf/collection.hpp"
@@ -14,10 +15,11 @@
 namespace ebpfpp_cli {
 namespace {
 
+// bpffs refuses names with dots (".rodata" is pinned as "_rodata") and slashes.
 std::string pin_name(std::string_view name) {
   std::string s(name);
   for (char& c : s)
-    if (c == '/') c = '_';
+    if (c == '/' || c == '.') c = '_';
   return s;
 }
 
@@ -53,24 +55,32 @@ int run_load(Args args) {
     programs = std::move(objs->programs);
   }
 
+  // Pins this command made: removed again if a later step fails, so that a failed load leaves nothing behind.
+  std::vector<std::string> pinned;
+  auto undo = [&](const ebpf::Error& e) {
+    for (const auto& path : pinned) std::filesystem::remove(path);
+    return report(e);
+  };
   for (auto& [name, prog] : programs) {
     auto info = prog.info();
-    if (!info) return report(info.error());
+    if (!info) return undo(info.error());
     std::printf("program %-24s %-12s id %-6u tag %s\n", name.c_str(), std::string(ebpf::to_string(prog.type())).c_str(),
                 info->id, info->tag_string().c_str());
     if (pin) {
       const std::string path = std::string(*pin) + "/" + pin_name(name);
-      if (auto r = prog.pin(path); !r) return report(r.error());
+      if (auto r = prog.pin(path); !r) return undo(r.error());
+      pinned.push_back(path);
       std::printf("  pinned at %s\n", path.c_str());
     }
   }
   for (auto& [name, map] : maps) {
     auto info = map.info();
-    if (!info) return report(info.error());
+    if (!info) return undo(info.error());
     std::printf("map     %-24s %-12s id %-6u\n", name.c_str(), std::string(ebpf::to_string(map.type())).c_str(), info->id);
     if (pin && !map.is_pinned()) {
       const std::string path = std::string(*pin) + "/" + pin_name(name);
-      if (auto r = map.pin(path); !r) return report(r.error());
+      if (auto r = map.pin(path); !r) return undo(r.error());
+      pinned.push_back(path);
       std::printf("  pinned at %s\n", path.c_str());
     }
   }
