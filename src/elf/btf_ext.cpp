@@ -28,7 +28,7 @@ class Reader {
 
 // Walks one info subsection: rec_size, then blocks of {section name, count, records}.
 template <class F>
-Result<void> walk(const Reader& r, std::size_t off, std::size_t len, std::size_t min_rec, const btf::Spec& btf,
+Result<void> walk(BtfExt& out, const Reader& r, std::size_t off, std::size_t len, std::size_t min_rec, const btf::Spec& btf,
                   const char* what, F&& each) {
   if (len == 0) return {};
   if (!r.has(off, len)) return fail(errc::malformed, std::string(what) + ": beyond the section");
@@ -47,7 +47,8 @@ Result<void> walk(const Reader& r, std::size_t off, std::size_t len, std::size_t
     if (n > (end - p) / rec_size)
       return fail(errc::malformed, std::string(what) + ": section " + std::string(*name) + ": " + std::to_string(n) +
                                        " records exceed the section");
-    for (std::uint32_t i = 0; i < n; ++i, p += rec_size) EBPF_TRY_VOID(each(*name, p));
+    auto& info = out[*name];
+    for (std::uint32_t i = 0; i < n; ++i, p += rec_size) EBPF_TRY_VOID(each(info, p));
   }
   return {};
 }
@@ -63,26 +64,26 @@ Result<BtfExt> parse_btf_ext(std::span<const std::byte> bytes, std::endian order
   if (hdr_len < 24 || !r.has(0, hdr_len)) return fail(errc::malformed, "header: length " + std::to_string(hdr_len) + " is invalid");
   auto data = bytes.subspan(hdr_len);
   Reader d(data, order);
-  EBPF_TRY_VOID(walk(d, r.u32(8), r.u32(12), 8, btf, "func info",
-                     [&](std::string_view sec, std::size_t p) -> Result<void> {
-                       out[sec].funcs.push_back({d.u32(p), d.u32(p + 4)});
+  EBPF_TRY_VOID(walk(out, d, r.u32(8), r.u32(12), 8, btf, "func info",
+                     [&](SectionExtInfo& info, std::size_t p) -> Result<void> {
+                       info.funcs.push_back({d.u32(p), d.u32(p + 4)});
                        return {};
                      }));
-  EBPF_TRY_VOID(walk(d, r.u32(16), r.u32(20), 16, btf, "line info",
-                     [&](std::string_view sec, std::size_t p) -> Result<void> {
+  EBPF_TRY_VOID(walk(out, d, r.u32(16), r.u32(20), 16, btf, "line info",
+                     [&](SectionExtInfo& info, std::size_t p) -> Result<void> {
                        auto file = btf.string_at(d.u32(p + 4));
                        auto line = btf.string_at(d.u32(p + 8));
                        if (!file || !line) return fail(errc::malformed, "line info: bad string offset");
                        const std::uint32_t lc = d.u32(p + 12);
-                       out[sec].lines.push_back({d.u32(p), *file, *line, lc >> 10, lc & 0x3ff});
+                       info.lines.push_back({d.u32(p), *file, *line, lc >> 10, lc & 0x3ff});
                        return {};
                      }));
   if (hdr_len >= 32) {
-    EBPF_TRY_VOID(walk(d, r.u32(24), r.u32(28), 16, btf, "CO-RE relocations",
-                       [&](std::string_view sec, std::size_t p) -> Result<void> {
+    EBPF_TRY_VOID(walk(out, d, r.u32(24), r.u32(28), 16, btf, "CO-RE relocations",
+                       [&](SectionExtInfo& info, std::size_t p) -> Result<void> {
                          auto access = btf.string_at(d.u32(p + 8));
                          if (!access) return fail(errc::malformed, "CO-RE relocations: bad access string offset");
-                         out[sec].core.push_back({d.u32(p), d.u32(p + 4), *access, d.u32(p + 12)});
+                         info.core.push_back({d.u32(p), d.u32(p + 4), *access, d.u32(p + 12)});
                          return {};
                        }));
   }
