@@ -288,3 +288,21 @@ TEST(CollectionSpec, MissingFileNamesIt) {
   ASSERT_FALSE(spec);
   EXPECT_NE(spec.error().message().find("/nonexistent/x.o"), std::string::npos);
 }
+
+TEST(CollectionSpec, StringAndConstantPoolsBecomeReadOnlyMaps) {
+  for (const char* order : {"bpfel", "bpfeb"}) {
+    auto spec = load("elf_data", order);
+    for (const char* name : {".rodata.str1.1", ".rodata.cst32"}) {
+      ASSERT_TRUE(spec.maps.contains(name)) << name << " " << order;
+      const auto& m = spec.maps.at(name);
+      EXPECT_TRUE(m.read_only()) << name;
+      ASSERT_EQ(m.contents.size(), 1u);
+      EXPECT_EQ(std::get<std::vector<std::byte>>(m.contents[0].value).size(), m.value_size);
+    }
+    EXPECT_EQ(spec.maps.at(".rodata.cst32").value_size, 32u);
+    const auto& str = std::get<std::vector<std::byte>>(spec.maps.at(".rodata.str1.1").contents[0].value);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(str.data()), 16), "0123456789abcdef");
+    auto refs = spec.programs.at("data_socket").map_references();
+    EXPECT_NE(std::find(refs.begin(), refs.end(), ".rodata.cst32"), refs.end());
+  }
+}
