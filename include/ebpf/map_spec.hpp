@@ -10,9 +10,12 @@
 #include <variant>
 #include <vector>
 
+#include "ebpf/error.hpp"
 #include "ebpf/types.hpp"
 
 namespace ebpf {
+
+class Map;
 
 enum class PinType : std::uint32_t {
   none = 0,
@@ -59,6 +62,19 @@ struct MapSpec {
 
   [[nodiscard]] bool read_only() const noexcept { return (flags & map_flags::rdonly_prog) != 0; }
   [[nodiscard]] bool write_only() const noexcept { return (flags & map_flags::wronly_prog) != 0; }
+
+  // The spec as the kernel will see it: map-of-maps get value size 4; perf event arrays key and value
+  // size 4; perf event arrays and cpumaps max_entries = possible CPUs when zero or larger (clamped).
+  // Sizes other than zero or four where four is required are an error.
+  [[nodiscard]] Result<MapSpec> fixed_up() const;
+
+  // Whether an existing map can stand in for this spec (after fix-ups): errc::map_incompatible listing every
+  // field that differs ("type: hash changed to array, key size: 4 changed to 8, ..."). Devmaps and devmap
+  // hashes may differ in BPF_F_RDONLY_PROG alone: the kernel sets it on them.
+  [[nodiscard]] Result<void> compatible(const Map& map) const;
+
+  // "hash(key_size=4, value_size=8, max_entries=16, flags=0)"
+  [[nodiscard]] std::string to_string() const;
 };
 
 }  // namespace ebpf

@@ -59,7 +59,7 @@ std::byte store_regs(std::uint8_t dst, std::uint8_t src, std::endian order) noex
 
 Error at(std::size_t index, std::size_t byte_offset, const std::string& what) {
   char head[96];
-  std::snprintf(head, sizeof head, "instruction %zu (offset %#zx): ", index, byte_offset);
+  std::snprintf(head, sizeof head, "instruction %zu (offset 0x%zx): ", index, byte_offset);
   return Error::make(errc::malformed, head + what);
 }
 
@@ -104,12 +104,13 @@ bool operator==(const Instruction& a, const Instruction& b) noexcept {
          a.constant == b.constant && a.metadata == b.metadata;
 }
 
-Result<Instruction> decode_one(std::span<const std::byte> bytes, std::endian order, std::size_t index,
-                               std::size_t byte_offset) {
-  if (bytes.size() < kSlotSize)
-    return unexpected(at(index, byte_offset, "truncated: " + std::to_string(bytes.size()) + " trailing bytes"));
-  const std::byte* p = bytes.data();
-  Instruction ins;
+namespace {
+
+enum class DecodeFault { none, truncated, unknown_opcode, lddw_missing_half, lddw_bad_half, bad_atomic };
+
+// Decodes the instruction at p (avail bytes left) into ins; no allocation, no Error on the hot path.
+DecodeFault decode_into(Instruction& ins, const std::byte* p, std::size_t avail, std::endian order) noexcept {
+  if (avail < kSlotSize) return DecodeFault::truncated;
   ins.opcode = OpCode(static_cast<std::uint8_t>(p[0]));
   std::uint8_t dst = 0, src = 0;
   load_regs(p[1], order, dst, src);
@@ -117,38 +118,69 @@ Result<Instruction> decode_one(std::span<const std::byte> bytes, std::endian ord
   ins.src = reg(src);
   ins.offset = static_cast<std::int16_t>(load16(p + 2, order));
   std::uint32_t imm = load32(p + 4, order);
-  if (!is_known(ins.opcode)) return unexpected(at(index, byte_offset, "unknown opcode " + hex8(ins.opcode.raw())));
+  if (!is_known(ins.opcode)) return DecodeFault::unknown_opcode;
   if (ins.opcode.is_load_imm64()) {
-    if (bytes.size() < 2 * kSlotSize) return unexpected(at(index, byte_offset, "lddw is missing its second half"));
+    if (avail < 2 * kSlotSize) return DecodeFault::lddw_missing_half;
     const std::byte* q = p + kSlotSize;
     if (q[0] != std::byte{0} || q[1] != std::byte{0} || q[2] != std::byte{0} || q[3] != std::byte{0})
-      return unexpected(at(index, byte_offset,
-                           "second half of lddw has a non-zero opcode, register or offset field"));
+      return DecodeFault::lddw_bad_half;
     std::uint32_t hi = load32(q + 4, order);
     ins.constant = static_cast<std::int64_t>(static_cast<std::uint64_t>(hi) << 32 | imm);
   } else {
     ins.constant = static_cast<std::int32_t>(imm);
-    if (ins.opcode.cls() == Class::stx && ins.opcode.mode() == Mode::atomic &&
-        !valid_atomic(ins.opcode.size(), imm)) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "unknown atomic operation %#x for opcode %s", imm,
-                    hex8(ins.opcode.raw()).c_str());
-      return unexpected(at(index, byte_offset, buf));
-    }
+    if (ins.opcode.cls() == Class::stx && ins.opcode.mode() == Mode::atomic && !valid_atomic(ins.opcode.size(), imm))
+      return DecodeFault::bad_atomic;
   }
+  return DecodeFault::none;
+}
+
+Error decode_error(DecodeFault fault, const Instruction& ins, std::size_t avail, std::size_t index,
+                   std::size_t byte_offset) {
+  switch (fault) {
+    case DecodeFault::truncated:
+      return at(index, byte_offset, "truncated: " + std::to_string(avail) + " trailing bytes");
+    case DecodeFault::unknown_opcode:
+      return at(index, byte_offset, "unknown opcode " + hex8(ins.opcode.raw()));
+    case DecodeFault::lddw_missing_half:
+      return at(index, byte_offset, "lddw is missing its second half");
+    case DecodeFault::lddw_bad_half:
+      return at(index, byte_offset, "second half of lddw has a non-zero opcode, register or offset field");
+    case DecodeFault::bad_atomic: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "unknown atomic operation %#x for opcode %s",
+                    static_cast<std::uint32_t>(ins.constant), hex8(ins.opcode.raw()).c_str());
+      return at(index, byte_offset, buf);
+    }
+    case DecodeFault::none:
+      break;
+  }
+  return at(index, byte_offset, "internal error");
+}
+
+}  // namespace
+
+Result<Instruction> decode_one(std::span<const std::byte> bytes, std::endian order, std::size_t index,
+                               std::size_t byte_offset) {
+  Instruction ins;
+  DecodeFault f = decode_into(ins, bytes.data(), bytes.size(), order);
+  if (f != DecodeFault::none) return unexpected(decode_error(f, ins, bytes.size(), index, byte_offset));
   return ins;
 }
 
 Result<Instructions> Instructions::decode(std::span<const std::byte> bytes, std::endian order) {
   Instructions out;
-  out.insns_.reserve(bytes.size() / kSlotSize);
-  std::size_t pos = 0;
+  // Upper bound: one instruction per slot (lddw takes two). Reserved once: decoding allocates once.
+  out.insns_.resize(bytes.size() / kSlotSize);
+  std::size_t pos = 0, n = 0;
   while (pos < bytes.size()) {
-    auto ins = decode_one(bytes.subspan(pos), order, out.insns_.size(), pos);
-    if (!ins) return unexpected(std::move(ins).error());
-    pos += ins->width();
-    out.insns_.push_back(std::move(*ins));
+    if (n == out.insns_.size()) out.insns_.emplace_back();  // only for a truncated tail
+    Instruction& ins = out.insns_[n];
+    DecodeFault f = decode_into(ins, bytes.data() + pos, bytes.size() - pos, order);
+    if (f != DecodeFault::none) return unexpected(decode_error(f, ins, bytes.size() - pos, n, pos));
+    pos += ins.width();
+    ++n;
   }
+  out.insns_.resize(n);
   return out;
 }
 
@@ -171,7 +203,7 @@ Result<std::vector<std::byte>> Instructions::encode(std::endian order) const {
     auto r = insns_[i].encode(std::span<std::byte>(out).subspan(pos), order);
     if (!r) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "instruction %zu (offset %#zx)", i, pos);
+      std::snprintf(buf, sizeof buf, "instruction %zu (offset 0x%zx)", i, pos);
       return unexpected(std::move(r).error().with_context(buf));
     }
     pos += insns_[i].width();

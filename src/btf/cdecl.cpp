@@ -52,7 +52,10 @@ std::string c_decl(const Spec& spec, TypeId id, const std::string& inner, const 
       auto target = spec.skip_qualifiers(t.ref(), false);
       if (target && target->kind() == Kind::ptr)
         return c_decl(spec, t.ref(), std::string(q) + (inner.empty() ? "" : " " + inner), namer, indent, depth + 1);
-      return std::string(q) + " " + c_decl(spec, t.ref(), inner, namer, indent, depth + 1);
+      std::string rest = c_decl(spec, t.ref(), inner, namer, indent, depth + 1);
+      // A qualified array of qualified elements: the qualifier applies to the elements once.
+      if (rest.starts_with(std::string(q) + " ")) return rest;
+      return std::string(q) + " " + rest;
     }
     case Kind::type_tag: return c_decl(spec, t.ref(), inner, namer, indent, depth + 1);
     case Kind::func_proto: {

@@ -7,3 +7,5 @@
 #include "ebpf/asm/metadata.hpp"
 #include "ebpf/asm/opcode.hpp"
 #include "ebpf/asm/register.hpp"
+#include "ebpf/asm/disasm.hpp"
+#include "ebpf/asm/tag.hpp"

@@ -1,0 +1,107 @@
+// A standalone, mutable set of BTF types: deep-copy types out of a Spec (or add them directly), then marshal
+// them into a blob the running kernel accepts (BTF_LOAD), sanitising what it lacks.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ebpf/btf/btf.hpp"
+
+namespace ebpf::btf {
+
+// BTF features the kernel may lack. Probed once per process by loading tiny blobs (see probe_features()).
+struct Features {
+  bool func = true;          // FUNC / FUNC_PROTO
+  bool func_linkage = true;  // FUNC with global/extern linkage
+  bool datasec = true;       // VAR / DATASEC
+  bool float_ = true;        // FLOAT
+  bool decl_tag = true;      // DECL_TAG
+  bool type_tag = true;      // TYPE_TAG
+  bool enum64 = true;        // ENUM64 (and signed ENUM, kind_flag on ENUM)
+};
+
+// What the running kernel supports, probed once (thread-safe). Without bpf() access every feature is
+// reported missing.
+const Features& kernel_features();
+// The probes themselves (not cached).
+Features probe_features();
+
+struct MarshalOptions {
+  Features features;  // what to keep; defaults to everything
+  // Lay out DATASECs of size 0 (as in .o files before the loader fixes them up) sequentially so the kernel
+  // accepts them.
+  bool layout_empty_datasecs = false;
+};
+
+class Builder {
+ public:
+  Builder();
+
+  // Copy `id` and every type it references from `spec`; returns the id in this builder. Copying the same
+  // (spec, id) again returns the same id.
+  Result<TypeId> copy(const Spec& spec, TypeId id);
+  // Copy every type of `spec` (its own types; for split BTF the base's too), preserving ids.
+  Result<void> copy_all(const Spec& spec);
+
+  // Direct construction. Names are added to the string table. Returns the new id.
+  TypeId add_int(std::string_view name, std::uint32_t size, std::uint8_t encoding = 0);
+  TypeId add_ptr(TypeId target);
+  TypeId add_array(TypeId elem, TypeId index, std::uint32_t nelems);
+  TypeId add_typedef(std::string_view name, TypeId target);
+  TypeId add_qualifier(Kind kind, TypeId target);  // const/volatile/restrict
+  TypeId add_float(std::string_view name, std::uint32_t size);
+  TypeId add_fwd(std::string_view name, bool is_union);
+  struct MemberSpec {
+    std::string_view name;
+    TypeId type = 0;
+    std::uint32_t bit_offset = 0;
+    std::uint32_t bitfield_size = 0;
+  };
+  TypeId add_struct(std::string_view name, std::uint32_t size, std::span<const MemberSpec> members,
+                    bool is_union = false);
+  struct EnumSpec {
+    std::string_view name;
+    std::int64_t value = 0;
+  };
+  TypeId add_enum(std::string_view name, std::uint32_t size, std::span<const EnumSpec> values, bool is_signed = false);
+  TypeId add_enum64(std::string_view name, std::span<const EnumSpec> values, bool is_signed = false);
+  struct ParamSpec {
+    std::string_view name;
+    TypeId type = 0;
+  };
+  TypeId add_func_proto(TypeId ret, std::span<const ParamSpec> params);
+  TypeId add_func(std::string_view name, TypeId proto, Linkage linkage);
+  TypeId add_var(std::string_view name, TypeId type, Linkage linkage);
+  TypeId add_datasec(std::string_view name, std::uint32_t size, std::span<const VarSecInfo> vars);
+  TypeId add_decl_tag(std::string_view name, TypeId target, std::int32_t component_idx);
+  TypeId add_type_tag(std::string_view name, TypeId target);
+
+  // Number of types including void (the next id).
+  [[nodiscard]] std::uint32_t type_count() const noexcept { return static_cast<std::uint32_t>(starts_.size()); }
+
+  // A host-byte-order BTF blob of every type, sanitised for `options.features`.
+  [[nodiscard]] Result<std::vector<std::byte>> marshal(const MarshalOptions& options = {}) const;
+  // Marshal with kernel_features().
+  [[nodiscard]] Result<std::vector<std::byte>> marshal_for_kernel(bool layout_empty_datasecs = false) const;
+  // Parse what marshal() produces, for inspection.
+  [[nodiscard]] Result<Spec> spec(const MarshalOptions& options = {}) const;
+
+  std::uint32_t add_string(std::string_view s);
+
+ private:
+  TypeId push(std::uint32_t name_off, Kind kind, bool kflag, std::uint32_t vlen, std::uint32_t size_or_type,
+              std::span<const std::uint32_t> extra);
+
+  std::vector<std::uint32_t> words_;  // types, host order, without void
+  std::vector<std::uint32_t> starts_;  // word index of each type; [0] unused (void)
+  std::string strings_;
+  std::unordered_map<std::string, std::uint32_t> string_index_;
+  // (source spec, source id) -> id here.
+  std::unordered_map<const void*, std::unordered_map<TypeId, TypeId>> memo_;
+};
+
+}  // namespace ebpf::btf
