@@ -16,7 +16,7 @@
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
-#include "elf/btf_ext.hpp"
+#include "ebpf/btf/ext.hpp"
 
 namespace ebpf {
 namespace {
@@ -101,7 +101,7 @@ class Loader {
   std::string license_;
   std::uint32_t version_ = 0;
   std::shared_ptr<const btf::Spec> btf_;
-  elf::BtfExt ext_;
+  btf::Ext ext_;
   std::vector<btf::Type> datasecs_;
 };
 
@@ -149,7 +149,7 @@ Result<void> Loader::load_btf() {
   if (!btf_) return {};
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF.ext") continue;
-    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
+    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
   }
   return {};
 }
@@ -663,7 +663,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     }
     if (insns[0].symbol().empty()) return fail(errc::malformed, ctx() + ": no symbol at offset 0");
     // Debug information from .BTF.ext travels with the instructions through linking and copying.
-    if (auto ext = ext_.find(sec.name); ext != ext_.end()) {
+    {
       auto where = [&](std::uint32_t off, const char* what) -> Result<insn::Instruction*> {
         insn::Instruction* ins = at_offset(off);
         if (!ins)
@@ -671,17 +671,27 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
                                            " which is not an instruction");
         return ins;
       };
-      for (const auto& f : ext->second.funcs) {
-        EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
-        ins->metadata.set_func_info(f.type_id);
+      for (const auto& group : ext_.func_info) {
+        if (group.section != sec.name) continue;
+        for (const auto& f : group.records) {
+          EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
+          ins->metadata.set_func_info(f.type);
+        }
       }
-      for (const auto& l : ext->second.lines) {
-        EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
-        ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line), l.line_number, l.column});
+      for (const auto& group : ext_.line_info) {
+        if (group.section != sec.name) continue;
+        for (const auto& l : group.records) {
+          EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
+          ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line_text), l.line, l.column});
+        }
       }
-      for (const auto& c : ext->second.core) {
-        EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
-        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type_id, str(c.access), c.kind});
+      for (const auto& group : ext_.core_relos) {
+        if (group.section != sec.name) continue;
+        for (const auto& c : group.records) {
+          EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
+          ins->metadata.set_core_relocation(
+              insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
+        }
       }
     }
     // Relocations.
