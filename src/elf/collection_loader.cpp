@@ -121,6 +121,8 @@ Result<void> Loader::classify() {
       auto d = f_.data(s);
       if (d.size() < 4) return fail(errc::malformed, "load version: section " + str(n) + ": fewer than 4 bytes");
       version_ = f_.u32(d.data());
+    } else if (s.type != elf::SHT_PROGBITS && s.type != elf::SHT_NOBITS) {
+      continue;  // map, program and data sections hold bytes (or zeroes); anything else is not one of them
     } else if (n.starts_with("maps")) {
       si.kind = Kind::legacy_maps;
     } else if (n == ".maps") {

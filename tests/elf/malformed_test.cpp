@@ -219,3 +219,16 @@ TEST(ElfReader, SurvivesRandomCorruption) {
   }
   EXPECT_GT(errors, 0);
 }
+
+TEST(ElfReader, MapSectionWithoutContentsIsNotAMapSection) {
+  // Found by fuzzing: a `maps` section whose type was changed to SHT_NULL has a size but no bytes.
+  auto bytes = test::read_object("elf_legacy");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto shoff = f->u64(bytes.data() + 40);
+  const auto idx = section(*f, "maps")->index;
+  auto bad = bytes;
+  test::put_u32(bad, shoff + idx * 64 + 4, elf::SHT_NULL);
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("reference to counts in section maps: not supported"), std::string::npos) << msg;
+}
