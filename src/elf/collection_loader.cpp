@@ -24,7 +24,7 @@ namespace {
 using elf::Section;
 using elf::Symbol;
 
-enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, program, data };
+enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, struct_ops, program, data };
 
 struct SectionInfo {
   Kind kind = Kind::ignored;
@@ -83,6 +83,7 @@ class Loader {
   Result<void> load_relocations();
   Result<void> load_legacy_maps(CollectionSpec& spec);
   Result<void> load_btf_maps(CollectionSpec& spec);
+  Result<void> load_struct_ops(CollectionSpec& spec);
   Result<void> load_data_sections(CollectionSpec& spec);
   Result<void> load_programs(CollectionSpec& spec);
   Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
@@ -103,6 +104,7 @@ class Loader {
   std::shared_ptr<const btf::Spec> btf_;
   btf::Ext ext_;
   std::vector<btf::Type> datasecs_;
+  std::vector<std::pair<std::string, std::string>> struct_ops_members_;  // program, "<struct>:<member>"
 };
 
 Result<void> Loader::classify() {
@@ -127,6 +129,8 @@ Result<void> Loader::classify() {
       si.kind = Kind::legacy_maps;
     } else if (n == ".maps") {
       si.kind = Kind::btf_maps;
+    } else if (n == ".struct_ops" || n == ".struct_ops.link") {
+      si.kind = Kind::struct_ops;
     } else if (is_data_section(n) && (s.type == elf::SHT_PROGBITS || s.type == elf::SHT_NOBITS)) {
       si.kind = Kind::data;
     } else if (s.type == elf::SHT_PROGBITS && (s.flags & elf::SHF_EXECINSTR) && s.size > 0) {
@@ -165,6 +169,7 @@ Result<void> Loader::assign_symbols() {
     switch (si.kind) {
       case Kind::legacy_maps:
       case Kind::btf_maps:
+      case Kind::struct_ops:
       case Kind::data:
         if (t != elf::STT_NOTYPE && t != elf::STT_OBJECT) continue;
         break;
@@ -193,7 +198,7 @@ Result<void> Loader::load_relocations() {
                                        std::to_string(rs.info) + " out of range");
     auto& target = info_[rs.info];
     const Section& tsec = secs[rs.info];
-    if (target.kind != Kind::program && target.kind != Kind::btf_maps) continue;
+    if (target.kind != Kind::program && target.kind != Kind::btf_maps && target.kind != Kind::struct_ops) continue;
     auto ctx = [&] { return std::string("load relocations: relocation for section " + str(tsec.name)); };
     EBPF_TRY_CTX(auto rels, f_.relocations(rs), ctx());
     target.relocations.reserve(target.relocations.size() + rels.size());
@@ -446,6 +451,62 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
       auto m = parse_btf_map(mc, name, *def, false);
       if (!m) return fail(m.error().with_context(ctx() + ": map " + name));
       spec.maps.emplace(name, std::move(*m));
+    }
+  }
+  return {};
+}
+
+// .struct_ops / .struct_ops.link: each variable is a struct_ops map whose value is the variable's bytes. Its
+// function pointer members are relocations to struct_ops programs: each such program is told which
+// "<struct>:<member>" it implements (ProgramSpec::attach_to), from which the slot is filled at load.
+Result<void> Loader::load_struct_ops(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::struct_ops) continue;
+    auto ctx = [&] { return "load struct_ops: section " + str(sec.name); };
+    if (!btf_) return fail(errc::malformed, ctx() + ": missing BTF");
+    auto ds = datasec(sec.name);
+    if (!ds) return fail(errc::malformed, ctx() + ": cannot find section '" + str(sec.name) + "' in BTF");
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < ds->vlen(); ++i) {
+      auto var = btf_->type(ds->var_info(i).type);
+      if (!var || var->kind() != btf::Kind::var)
+        return fail(errc::malformed, ctx() + ": entry " + std::to_string(i) + " is not a variable");
+      const std::string name = str(var->name());
+      const Symbol* sym = nullptr;
+      for (const Symbol* cand : si.symbols)
+        if (cand->name == name) sym = cand;
+      if (!sym) return fail(errc::malformed, ctx() + ": map " + name + ": no symbol");
+      auto type = btf_->resolve(var->ref());
+      if (!type || type->kind() != btf::Kind::struct_)
+        return fail(errc::malformed, ctx() + ": map " + name + ": not a struct");
+      const std::uint64_t size = type->size();
+      if (sym->value > data.size() || size > data.size() - sym->value)
+        return fail(errc::malformed, ctx() + ": map " + name + ": beyond the section");
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
+      MapSpec m;
+      m.name = name;
+      m.type = MapType::struct_ops;
+      m.key_size = 4;
+      m.value_size = static_cast<std::uint32_t>(size);
+      m.max_entries = 1;
+      if (sec.name == ".struct_ops.link") m.flags = map_flags::link;
+      MapKV kv;
+      kv.key.assign(4, std::byte{0});
+      kv.value = std::vector<std::byte>(data.begin() + static_cast<std::ptrdiff_t>(sym->value),
+                                        data.begin() + static_cast<std::ptrdiff_t>(sym->value + size));
+      m.contents.push_back(std::move(kv));
+      spec.maps.emplace(name, std::move(m));
+      // Function pointers: relocations inside the variable.
+      for (const auto& [off, target] : si.relocations) {
+        if (off < sym->value || off >= sym->value + size) continue;
+        const std::uint64_t bit = (off - sym->value) * 8;
+        for (std::size_t k = 0; k < type->vlen(); ++k) {
+          const auto member = type->member(k);
+          if (member.bit_offset != bit) continue;
+          struct_ops_members_.emplace_back(str(target->name), str(type->name()) + ":" + str(member.name));
+        }
+      }
     }
   }
   return {};
@@ -787,7 +848,12 @@ Result<CollectionSpec> Loader::run() {
   EBPF_TRY_VOID(load_relocations());
   EBPF_TRY_VOID(load_legacy_maps(spec));
   EBPF_TRY_VOID(load_btf_maps(spec));
+  EBPF_TRY_VOID(load_struct_ops(spec));
   EBPF_TRY_VOID(load_programs(spec));
+  for (const auto& [prog, member] : struct_ops_members_) {
+    auto it = spec.programs.find(prog);
+    if (it != spec.programs.end() && it->second.type == ProgramType::struct_ops) it->second.attach_to = member;
+  }
   EBPF_TRY_VOID(load_data_sections(spec));
   // Which externs are kconfig values and which kernel symbols: BTF's .kconfig / .ksyms DATASECs say.
   if (btf_) {
