@@ -769,15 +769,15 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
+    std::size_t slot = 0;
     for (auto& ins : insns) {
+      const std::size_t here = slot;
+      slot += ins.slots();
       if (!ins.is_pseudo_call() || !ins.reference().empty() || ins.constant == -1) continue;
-      const std::size_t idx = static_cast<std::size_t>(&ins - insns.data());
-      std::size_t slot = 0;
-      for (std::size_t k = 0; k < idx; ++k) slot += insns[k].slots();
-      const std::int64_t tgt = static_cast<std::int64_t>(slot + 1 + static_cast<std::uint64_t>(0)) * 8 + ins.constant * 8;
+      const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins.constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
       if (!t)
-        return fail(errc::malformed, ctx() + ": offset " + std::to_string(slot * 8) +
+        return fail(errc::malformed, ctx() + ": offset " + std::to_string(here * 8) +
                                          ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
       ins.metadata.set_reference(str(t->name));
       ins.constant = -1;
