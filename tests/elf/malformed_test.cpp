@@ -270,3 +270,18 @@ TEST(ElfReader, ResolvesOldLlvmRelativeCalls) {
   EXPECT_NE(msg.find("section .text: offset " + std::to_string(call) + ": resolving relative jump"), std::string::npos)
       << msg;
 }
+
+TEST(ElfReader, RejectsNullSectionUsedAsStringTable) {
+  // Found by fuzzing: section 0 turned into the section name table, with contents beyond the file.
+  auto bytes = test::read_object("elf_data");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto shoff = f->u64(bytes.data() + 40);
+  auto bad = bytes;
+  test::put_u32(bad, shoff + 4, elf::SHT_STRTAB);     // section 0: sh_type
+  test::put_u64(bad, shoff + 24, bytes.size() + 64);  // sh_offset
+  test::put_u64(bad, shoff + 32, 16);                 // sh_size
+  test::put_u16(bad, 62, 0);                          // e_shstrndx
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("section 0: contents at offset"), std::string::npos) << msg;
+}
