@@ -374,7 +374,7 @@ Result<std::vector<std::byte>> Builder::marshal(const MarshalOptions& options) c
   blob[3] = std::byte{0};
   std::uint32_t hdr[] = {static_cast<std::uint32_t>(detail::kHeaderSize), 0, type_len, type_len, str_len};
   std::memcpy(blob.data() + 4, hdr, sizeof hdr);
-  std::memcpy(blob.data() + detail::kHeaderSize, out.data(), type_len);
+  if (type_len != 0) std::memcpy(blob.data() + detail::kHeaderSize, out.data(), type_len);
   std::memcpy(blob.data() + detail::kHeaderSize + type_len, strings.data(), str_len);
   return blob;
 }

@@ -284,8 +284,9 @@ Result<Spec> parse_impl(std::shared_ptr<const detail::Storage> storage, std::spa
   if (std::uint64_t{str_off} + str_len > data_len) return unexpected(malformed("btf: string section out of bounds"));
   if (type_off % 4 != 0) return unexpected(malformed("btf: type section misaligned"));
   if (type_len % 4 != 0) return unexpected(malformed("btf: type section length not a multiple of 4"));
-  if (type_off < str_off ? std::uint64_t{type_off} + type_len > str_off
-                         : std::uint64_t{str_off} + str_len > type_off)
+  if (type_len != 0 && str_len != 0 &&
+      (type_off < str_off ? std::uint64_t{type_off} + type_len > str_off
+                          : std::uint64_t{str_off} + str_len > type_off))
     return unexpected(malformed("btf: type and string sections overlap"));
 
   auto impl = std::make_shared<SpecImpl>();

@@ -144,6 +144,15 @@ TEST(BtfHostile, OutOfRangeIdsAndStringsAreFoundByValidate) {
   EXPECT_FALSE(c2.copy(*s, 1));
 }
 
+TEST(BtfHostile, BlobWithoutTypesRoundTrips) {
+  // Found by the fuzzer: an empty type section at the same offset as the strings is not an overlap.
+  Builder b;
+  auto s = b.spec();
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(s->type_count(), 1u);
+  EXPECT_TRUE(s->find("x").error().is(errc::not_found));
+}
+
 TEST(BtfHostile, StringSectionMustBeTerminated) {
   auto blob = valid_blob();
   blob.back() = std::byte{'x'};
