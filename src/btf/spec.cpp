@@ -364,7 +364,7 @@ std::uint64_t name_hash(std::string_view s) noexcept {
     h ^= h >> 32;
   }
   std::uint64_t w = 0;
-  std::memcpy(&w, s.data() + i, s.size() - i);
+  for (std::size_t j = i; j < s.size(); ++j) w = (w << 8) | static_cast<unsigned char>(s[j]);
   h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 29;
   return h;
