@@ -183,6 +183,26 @@ class Spec {
   // Every type named `name` (any kind), in id order.
   [[nodiscard]] std::vector<TypeId> find_all(std::string_view name) const;
 
+  // Iteration over this blob's own types (ids first_id() .. type_count()-1; for split BTF the base's types are
+  // not included): `for (btf::Type t : spec) ...`.
+  class Iterator {
+   public:
+    Iterator(const Spec* spec, TypeId id) : spec_(spec), id_(id) {}
+    Type operator*() const { return *spec_->type(id_); }
+    Iterator& operator++() {
+      ++id_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return id_ == o.id_; }
+    bool operator!=(const Iterator& o) const { return id_ != o.id_; }
+
+   private:
+    const Spec* spec_;
+    TypeId id_;
+  };
+  [[nodiscard]] Iterator begin() const { return Iterator(this, first_id()); }
+  [[nodiscard]] Iterator end() const { return Iterator(this, type_count()); }
+
   // String at `offset` of the string section (base's strings first for split BTF).
   [[nodiscard]] Result<std::string_view> string_at(std::uint32_t offset) const noexcept;
 
