@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <unordered_map>
 
 #include "btf_test_util.hpp"
@@ -110,6 +111,40 @@ TEST(BtfDump, VmlinuxHeaderCompilesAndKeepsLayouts) {
                  std::string(m.name) + "\");\n";
     }
   }
+  // sizeof of every struct and union whose tag is unique (duplicates are renamed name___2), except those holding
+  // __builtin_va_list by value (its size is target-specific: 24 bytes on x86-64, 8 on BPF).
+  std::unordered_map<std::string_view, int> tag_count;
+  for (Type t : *k)
+    if ((t.is_struct_or_union() || t.is_enum()) && !t.name().empty()) ++tag_count[t.name()];
+  std::vector<std::int8_t> holds_va(k->type_count(), -1);
+  std::function<bool(TypeId, int)> has_va = [&](TypeId id, int depth) -> bool {
+    if (depth > 64) return false;
+    auto t = k->type(id);
+    if (!t) return false;
+    if (holds_va[id] >= 0) return holds_va[id] != 0;
+    bool r = false;
+    switch (t->kind()) {
+      case Kind::typedef_: r = t->name() == "__builtin_va_list" || has_va(t->ref(), depth + 1); break;
+      case Kind::const_: case Kind::volatile_: case Kind::restrict_: case Kind::type_tag:
+        r = has_va(t->ref(), depth + 1);
+        break;
+      case Kind::array: r = has_va(t->array().elem, depth + 1); break;
+      case Kind::struct_: case Kind::union_:
+        for (std::size_t i = 0; i < t->vlen() && !r; ++i) r = has_va(t->member(i).type, depth + 1);
+        break;
+      default: break;
+    }
+    holds_va[id] = r ? 1 : 0;
+    return r;
+  };
+  std::size_t checked = 0;
+  for (Type t : *k) {
+    if (!t.is_struct_or_union() || t.name().empty() || tag_count[t.name()] != 1 || has_va(t.id(), 0)) continue;
+    asserts += std::string("_Static_assert(sizeof(") + (t.kind() == Kind::union_ ? "union " : "struct ") +
+               std::string(t.name()) + ") == " + std::to_string(t.size()) + ", \"" + std::string(t.name()) + "\");\n";
+    ++checked;
+  }
+  EXPECT_GT(checked, 5000u);
   std::ofstream(dir / "layout.c") << asserts;
   std::string cmd = "clang -target bpf -fsyntax-only -I" + dir.string() + " " + (dir / "layout.c").string() + " 2>&1";
   std::string diag = run_capture(cmd, &st);
