@@ -150,6 +150,43 @@ TEST(BtfDump, VmlinuxHeaderCompilesAndKeepsLayouts) {
   std::string diag = run_capture(cmd, &st);
   EXPECT_EQ(st, 0) << diag.substr(0, 4000);
 
+  // Bitfields: compile a global of every uniquely named struct with bitfields, then compare the member layout
+  // clang recorded in the object's BTF with vmlinux's.
+  std::string globals = "#include \"vmlinux.h\"\n";
+  std::vector<TypeId> bitfield_structs;
+  for (Type t : *k) {
+    if (t.kind() != Kind::struct_ || !t.kind_flag() || t.name().empty() || tag_count[t.name()] != 1 ||
+        has_va(t.id(), 0))
+      continue;
+    globals += "struct " + std::string(t.name()) + " g_" + std::to_string(t.id()) + ";\n";
+    bitfield_structs.push_back(t.id());
+  }
+  EXPECT_GT(bitfield_structs.size(), 100u);
+  std::ofstream(dir / "bitfields.c") << globals;
+  diag = run_capture("clang -target bpf -g -O2 -c -I" + dir.string() + " " + (dir / "bitfields.c").string() + " -o " +
+                         (dir / "bitfields.o").string() + " 2>&1",
+                     &st);
+  ASSERT_EQ(st, 0) << diag.substr(0, 4000);
+  auto obj_btf = test::dump_section(dir / "bitfields.o", ".BTF");
+  auto obj = Spec::parse_elf_section(obj_btf, std::endian::little);
+  ASSERT_TRUE(obj) << obj.error().message();
+  std::size_t compared = 0;
+  for (TypeId id : bitfield_structs) {
+    Type want = *k->type(id);
+    auto got = obj->find(want.name(), Kind::struct_);
+    ASSERT_TRUE(got) << want.name();
+    ASSERT_EQ(got->size(), want.size()) << want.name();
+    ASSERT_EQ(got->vlen(), want.vlen()) << want.name();
+    for (std::size_t i = 0; i < want.vlen(); ++i) {
+      Member a = want.member(i), b = got->member(i);
+      ASSERT_EQ(a.name, b.name) << want.name();
+      ASSERT_EQ(a.bit_offset, b.bit_offset) << want.name() << "." << a.name;
+      ASSERT_EQ(a.bitfield_size, b.bitfield_size) << want.name() << "." << a.name;
+    }
+    ++compared;
+  }
+  EXPECT_EQ(compared, bitfield_structs.size());
+
   std::ofstream(dir / "prog.bpf.c") << R"(#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
