@@ -241,8 +241,11 @@ class Spec {
 // ---- Kernel BTF ----
 
 // /sys/kernel/btf/vmlinux, memory-mapped and parsed once per process (thread-safe). Errors are cached too.
+// Requires a kernel built with CONFIG_DEBUG_INFO_BTF (the file exists since Linux 5.4; mmap since 6.16, else it
+// is read).
 Result<Spec> kernel();
 // Module BTF from /sys/kernel/btf/<module> as split BTF on top of kernel() (cached per module).
+// Requires CONFIG_DEBUG_INFO_BTF_MODULES (Linux 5.11).
 Result<Spec> kernel_module(std::string_view module);
 // Names of the modules with BTF (directory listing of /sys/kernel/btf, vmlinux excluded).
 std::vector<std::string> kernel_modules();
