@@ -201,12 +201,12 @@ Result<Spec> Spec::parse_elf_section(std::span<const std::byte> section, std::en
 
 Result<Spec> Spec::load_file(const std::filesystem::path& path, const Spec* base) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(errc::sys, "open " + path.string(), errno);
+  if (fd < 0) return unexpected(Error::from_errno(errno, "open").with_context(path.string()));
   struct stat st{};
   if (::fstat(fd, &st) != 0) {
     int e = errno;
     ::close(fd);
-    return fail(errc::sys, "stat " + path.string(), e);
+    return unexpected(Error::from_errno(e, "stat").with_context(path.string()));
   }
   std::size_t len = static_cast<std::size_t>(st.st_size);
   if (len > 0) {
@@ -237,7 +237,7 @@ Result<Spec> Spec::load_file(const std::filesystem::path& path, const Spec* base
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
-      return fail(errc::sys, "read " + path.string(), e);
+      return unexpected(Error::from_errno(e, "read").with_context(path.string()));
     }
     if (n == 0) break;
     have += static_cast<std::size_t>(n);

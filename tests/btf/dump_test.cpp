@@ -81,6 +81,9 @@ TEST(BtfDump, BadInputIsAnError) {
   std::string out = run_capture(test::tool_path().string() + " btf dump " + junk.string() + " 2>&1", &st);
   EXPECT_NE(st, 0);
   EXPECT_NE(out.find("bad magic"), std::string::npos) << out;
+  out = run_capture(test::tool_path().string() + " btf dump " + (dir / "missing").string() + " 2>&1", &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("missing: open: No such file or directory"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
 }
 
