@@ -133,6 +133,25 @@ TEST(Builder, CyclicTypedefsAreErrors) {
   EXPECT_FALSE(cs->size_of(1));
 }
 
+TEST(Builder, SetDatasecFixesUpLayout) {
+  Spec spec = object_spec("btf_types", "bpfel");
+  Builder b;
+  ASSERT_TRUE(b.copy_all(spec));
+  auto bss = spec.find(".bss", Kind::datasec);
+  ASSERT_TRUE(bss);
+  ASSERT_EQ(bss->vlen(), 2);
+  VarSecInfo vars[] = {bss->var_info(0), bss->var_info(1)};
+  vars[0].offset = 0;
+  vars[1].offset = 8;
+  ASSERT_TRUE(b.set_datasec(bss->id(), 128, vars));
+  auto s = b.spec();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->type(bss->id())->size(), 128u);
+  EXPECT_EQ(s->type(bss->id())->var_info(1).offset, 8u);
+  EXPECT_FALSE(b.set_datasec(bss->id(), 128, std::span(vars).first(1)));
+  EXPECT_TRUE(b.set_datasec(1, 0, {}).error().is(errc::invalid_argument));
+}
+
 class BtfKernel : public KernelTest {};
 
 TEST_F(BtfKernel, FeaturesAreProbed) {
