@@ -32,12 +32,13 @@ void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
   out.insert(out.end(), b, b + 4);
 }
 
-void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::map<std::string, std::uint32_t, std::less<>>& out) {
+void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::unordered_map<std::string_view, std::uint32_t>& out) {
   for (const auto& ins : prog.instructions) {
     const insn::SourceLine* line = ins.metadata.source();
     if (line == nullptr) continue;
-    out.emplace(line->file_name, b.add_string(line->file_name));
-    out.emplace(line->line, b.add_string(line->line));
+    // Most lines share their file name: look up before adding (no key string built for a hit).
+    if (!out.contains(line->file_name)) out.emplace(line->file_name, b.add_string(line->file_name));
+    if (!out.contains(line->line)) out.emplace(line->line, b.add_string(line->line));
   }
 }
 

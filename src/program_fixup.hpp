@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ebpf/btf/btf.hpp"
@@ -27,7 +28,9 @@ struct KconfigMap {
 // offsets line info needs.
 struct ProgramBtf {
   btf::Handle handle;
-  std::map<std::string, std::uint32_t, std::less<>> strings;  // file names and source lines
+  // File names and source lines -> string offsets. The views point into the ProgramSpecs' instruction metadata,
+  // which outlive the load.
+  std::unordered_map<std::string_view, std::uint32_t> strings;
 };
 
 // Loads spec.btf (sanitised for the running kernel) with the strings line info of `programs` needs.

@@ -60,6 +60,15 @@ Builder::Builder() {
 
 std::uint32_t Builder::add_string(std::string_view s) {
   if (s.empty()) return 0;
+  if (string_index_stale_) {
+    string_index_stale_ = false;
+    for (std::size_t off = 1; off < strings_.size();) {
+      const std::size_t end = strings_.find('\0', off);
+      if (end == std::string::npos) break;
+      string_index_.emplace(strings_.substr(off, end - off), static_cast<std::uint32_t>(off));
+      off = end + 1;
+    }
+  }
   auto it = string_index_.find(std::string(s));
   if (it != string_index_.end()) return it->second;
   auto off = static_cast<std::uint32_t>(strings_.size());
@@ -294,19 +303,32 @@ Result<TypeId> Builder::copy(const Spec& spec, TypeId root) {
 Result<void> Builder::copy_all(const Spec& spec) {
   if (type_count() != 1) return fail(errc::invalid_argument, "btf: copy_all needs an empty builder");
   if (spec.empty()) return {};
-  // Types are appended in id order with references unchanged, so ids are preserved.
+  // Types are appended in id order with references unchanged, so ids are preserved. Without a base, the string
+  // table is taken as is too (name offsets unchanged): far cheaper than re-adding every name.
+  const detail::SpecImpl* own = spec.impl();
+  const bool same_strings = own->base == nullptr && strings_.size() == 1 && own->strings_len > 0 &&
+                            own->strings[own->strings_len - 1] == '\0' && own->strings[0] == '\0';
+  if (same_strings) {
+    strings_.assign(own->strings, own->strings_len);
+    string_index_stale_ = true;
+  }
   auto& memo = memo_[spec.impl()];
+  std::vector<std::uint32_t> w;
   for (TypeId old = 1; old < spec.type_count(); ++old) {
     EBPF_TRY(Type t, spec.type(old));
     Kind kind = t.kind();
     std::uint32_t vlen = t.vlen();
     std::size_t nwords = 3 + detail::extra_size(static_cast<unsigned>(kind), vlen) / 4;
-    std::vector<std::uint32_t> w(nwords);
+    w.assign(nwords, 0);
     const detail::SpecImpl* impl = spec.impl()->owner(old);
     const std::byte* p = impl->types + impl->offsets[old - impl->first_id];
     for (std::size_t i = 0; i < nwords; ++i) w[i] = detail::load32(p + 4 * i, impl->swap);
     bool bad = false;
     for_each_name(kind, vlen, [&](std::size_t i) {
+      if (same_strings) {
+        bad |= w[i] >= own->strings_len;
+        return;
+      }
       auto str = spec.string_at(w[i]);
       if (!str) {
         bad = true;

@@ -155,7 +155,8 @@ Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
   };
   std::vector<Fix> fixes;
   for (const auto& sec : f_.sections()) {
-    if (info_[sec.index].kind != Kind::data && info_[sec.index].kind != Kind::btf_maps) continue;
+    // Only data sections: their DATASEC is a map's value type. (.maps is never given to the kernel as a type.)
+    if (info_[sec.index].kind != Kind::data) continue;
     auto ds = spec.find(sec.name, btf::Kind::datasec);
     if (!ds) continue;
     Fix fix{ds->id(), static_cast<std::uint32_t>(std::min<std::uint64_t>(sec.size, 0xffffffffu)), {}};

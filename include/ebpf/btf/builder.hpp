@@ -116,6 +116,8 @@ class Builder {
   std::vector<std::uint32_t> starts_;  // word index of each type; [0] unused (void)
   std::string strings_;
   std::unordered_map<std::string, std::uint32_t> string_index_;
+  // copy_all() takes a spec's string table as is (offsets unchanged); the index is built on the next add_string.
+  bool string_index_stale_ = false;
   // (source spec, source id) -> id here.
   std::unordered_map<const void*, std::unordered_map<TypeId, TypeId>> memo_;
 };
