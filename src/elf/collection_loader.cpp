@@ -13,11 +13,11 @@
 
 #include "ebpf/asm/instruction.hpp"
 #include "ebpf/btf/btf.hpp"
-#include "ebpf/btf/builder.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
 #include "ebpf/btf/ext.hpp"
+#include "btf/impl.hpp"
 
 namespace ebpf {
 namespace {
@@ -180,10 +180,21 @@ Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
     if (changed) fixes.push_back(std::move(fix));
   }
   if (fixes.empty()) return spec;
-  btf::Builder b;
-  EBPF_TRY_VOID(b.copy_all(spec));
-  for (const Fix& fix : fixes) EBPF_TRY_VOID(b.set_datasec_layout(fix.id, fix.size, fix.offsets));
-  return b.spec();
+  // Patch a copy of the blob in place (its byte order, its string table) and parse that: far cheaper than
+  // rebuilding the BTF, and string offsets stay those .BTF.ext refers to.
+  const btf::detail::SpecImpl* impl = spec.impl();
+  std::vector<std::byte> blob(impl->blob.begin(), impl->blob.end());
+  const std::size_t types_at = static_cast<std::size_t>(impl->types - impl->blob.data());
+  auto store32 = [&](std::size_t at, std::uint32_t v) {
+    if (impl->swap) v = __builtin_bswap32(v);
+    std::memcpy(blob.data() + at, &v, 4);
+  };
+  for (const Fix& fix : fixes) {
+    const std::size_t at = types_at + impl->offsets[fix.id - impl->first_id];
+    store32(at + 8, fix.size);  // name_off, info, size
+    for (std::size_t i = 0; i < fix.offsets.size(); ++i) store32(at + 12 + 12 * i + 4, fix.offsets[i]);  // type, offset, size
+  }
+  return btf::Spec::parse(std::move(blob));
 }
 
 Result<void> Loader::load_btf() {
