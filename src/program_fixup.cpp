@@ -27,9 +27,9 @@ const ExternSpec* find_extern(const std::vector<ExternSpec>* externs, std::strin
 }
 
 void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
-  std::byte b[4];
-  std::memcpy(b, &v, 4);
-  out.insert(out.end(), b, b + 4);
+  const std::size_t at = out.size();
+  out.resize(at + 4);
+  std::memcpy(out.data() + at, &v, 4);
 }
 
 void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::unordered_map<std::string_view, std::uint32_t>& out) {
@@ -348,6 +348,13 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   // func_info and line_info, when the program's BTF is loaded.
   if (ctx.btf != nullptr && ctx.btf->handle.valid()) {
     bool funcs_ok = false, lines_ok = false;
+    std::size_t funcs = 0, lines = 0;
+    for (const auto& ins : insns) {
+      funcs += ins.metadata.func_info() ? 1 : 0;
+      lines += ins.metadata.source() != nullptr ? 1 : 0;
+    }
+    out.func_info.reserve(funcs * 8);
+    out.line_info.reserve(lines * 16);
     for (auto [i, slot, ins] : insns.positioned()) {
       if (auto fi = ins.metadata.func_info()) {
         if (out.func_info.empty()) funcs_ok = slot == 0;
