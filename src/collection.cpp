@@ -183,7 +183,7 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   auto prepared = detail::prepare_program(ps, fx);
   if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
   auto prog = Program::load(prepared->request, options_.programs);
-  if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + ps.section_name));
+  if (!prog) return unexpected(std::move(prog).error().with_context("section " + ps.section_name));
   return &programs_.emplace(std::string(name), std::move(*prog)).first->second;
 }
 
@@ -297,7 +297,7 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   fx.attach_target = attach_target;
   EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
   auto prog = Program::load(prepared.request, options);
-  if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + spec.section_name));
+  if (!prog) return unexpected(std::move(prog).error().with_context("section " + spec.section_name));
   return prog;
 }
 
