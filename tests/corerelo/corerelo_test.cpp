@@ -1,0 +1,241 @@
+// CO-RE relocations: programs compiled against local type definitions, relocated against the running kernel's
+// BTF and against target BTF generated from other C sources, run with BPF_PROG_TEST_RUN; the loaded programs are
+// compared instruction by instruction with what Debian's libbpf loads from the same object and target.
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+
+#include "ebpf/btf/core.hpp"
+#include "ebpf/collection.hpp"
+#include "ebpf/collection_spec.hpp"
+#include "libbpf_compare.hpp"
+#include "support/kernel_test.hpp"
+
+extern "C" {
+#include "target_layout.h"
+}
+
+namespace {
+
+using ebpf::test::bpf_object;
+
+class CoreRelo : public ebpf::test::KernelTest {};
+
+std::shared_ptr<const ebpf::btf::Spec> target_btf(std::string_view stem) {
+  auto spec = ebpf::btf::load_target_file(bpf_object(stem));
+  EXPECT_TRUE(spec) << spec.error().message();
+  if (!spec) return nullptr;
+  return std::make_shared<const ebpf::btf::Spec>(std::move(*spec));
+}
+
+ebpf::CollectionSpec only_programs(ebpf::CollectionSpec spec, std::initializer_list<std::string_view> keep) {
+  for (auto it = spec.programs.begin(); it != spec.programs.end();) {
+    bool wanted = false;
+    for (auto k : keep) wanted = wanted || it->first == k;
+    it = wanted ? std::next(it) : spec.programs.erase(it);
+  }
+  return spec;
+}
+
+template <std::size_t N>
+std::array<std::uint64_t, N> run_and_read(ebpf::Collection& coll, std::string_view prog) {
+  std::array<std::uint64_t, N> out{};
+  auto p = coll.program(prog);
+  EXPECT_TRUE(p);
+  if (!p) return out;
+  std::array<std::byte, 64> packet{};
+  auto r = (*p)->run({.data = packet});
+  EXPECT_TRUE(r) << (r ? "" : r.error().message());
+  if (r) {
+    EXPECT_EQ(r->retval, 1u);
+  }
+  auto m = coll.map("output");
+  EXPECT_TRUE(m);
+  if (!m) return out;
+  auto v = (*m)->lookup<std::uint32_t, std::array<std::uint64_t, N>>(0u);
+  EXPECT_TRUE(v);
+  if (v) out = *v;
+  return out;
+}
+
+std::uint32_t id_of(const ebpf::btf::Spec& spec, std::string_view name, ebpf::btf::Kind kind) {
+  auto t = spec.find(name, kind);
+  EXPECT_TRUE(t) << name;
+  return t ? t->id() : 0;
+}
+
+// Bit offset of member `name` of struct `id`, looking into anonymous members.
+std::optional<std::uint64_t> member_bits(const ebpf::btf::Spec& spec, ebpf::btf::TypeId id, std::string_view name) {
+  auto t = spec.resolve(id);
+  if (!t || !t->is_struct_or_union()) return std::nullopt;
+  for (std::size_t i = 0; i < t->vlen(); ++i) {
+    const auto m = t->member(i);
+    if (m.name == name) return m.bit_offset;
+    if (m.name.empty())
+      if (auto inner = member_bits(spec, m.type, name)) return *inner + m.bit_offset;
+  }
+  return std::nullopt;
+}
+
+TEST_F(CoreRelo, FieldsAgainstTargetBtf) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_fields"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  auto target = target_btf("corerelo_target");
+  ASSERT_TRUE(target);
+  ebpf::CollectionOptions opts;
+  opts.programs.kernel_types = target;
+  auto coll = ebpf::Collection::load(only_programs(*spec, {"fields", "guarded_missing"}), opts);
+  ASSERT_TRUE(coll) << coll.error().message();
+
+  corerelo_s t{};
+  t.c = 70000;
+  t.b = 0x1122334455667788LL;
+  t.a = -5;
+  t.bf1 = -3;
+  t.bf2 = 100;
+  t.arr[2] = 42;
+  t.anon_u = 77;
+  t.in.y = 99;
+  t.in.x = 1;
+  std::array<std::byte, 256> input{};
+  std::memcpy(input.data(), &t, sizeof t);
+  auto in = coll->map("input");
+  ASSERT_TRUE(in);
+  ASSERT_TRUE((*in)->update(0u, input));
+
+  const auto v = run_and_read<32>(*coll, "fields");
+  EXPECT_EQ(v[0], static_cast<std::uint64_t>(-5));
+  EXPECT_EQ(v[1], 0x1122334455667788ull);
+  EXPECT_EQ(v[2], 70000u);  // unsigned short -> unsigned int: the load was widened
+  EXPECT_EQ(v[3], static_cast<std::uint64_t>(-3));
+  EXPECT_EQ(v[4], 100u);
+  EXPECT_EQ(v[5], 0u);
+  EXPECT_EQ(v[6], 0xdeadu);
+  EXPECT_EQ(v[7], 42u);
+  EXPECT_EQ(v[8], 77u);
+  EXPECT_EQ(v[9], 99u);
+  EXPECT_EQ(v[10], 0u);  // sgn is unsigned in the target
+  EXPECT_EQ(v[11], 4u);
+  EXPECT_EQ(v[12], offsetof(corerelo_s, b));
+  EXPECT_EQ(v[13], 0u);
+  EXPECT_EQ(v[14], sizeof(corerelo_s));
+  EXPECT_EQ(v[15], id_of(*spec->btf, "corerelo_s", ebpf::btf::Kind::struct_));
+  EXPECT_EQ(v[16], id_of(*target, "corerelo_s", ebpf::btf::Kind::struct_));
+  EXPECT_EQ(v[17], 0u);
+  EXPECT_EQ(v[18], 20u);
+  EXPECT_EQ(v[19], 1u);
+  std::int32_t renamed_val;
+  std::memcpy(&renamed_val, input.data() + offsetof(corerelo_renamed, val), 4);
+  EXPECT_EQ(v[20], static_cast<std::uint64_t>(static_cast<std::int64_t>(renamed_val)));
+  EXPECT_EQ(v[21], 1u);
+  EXPECT_EQ(v[22], sizeof(t.arr));
+  EXPECT_EQ(v[23], offsetof(corerelo_s, in) + offsetof(corerelo_inner, y));
+  EXPECT_EQ(v[24], 1u);
+  EXPECT_EQ(v[25], 1u);
+
+  auto g = coll->program("guarded_missing");
+  ASSERT_TRUE(g);
+  std::array<std::byte, 64> packet{};
+  auto r = (*g)->run({.data = packet});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->retval, 7u);
+}
+
+TEST_F(CoreRelo, ReachedPoisonIsABadRelocationNamingIt) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_fields"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  auto target = target_btf("corerelo_target");
+  ebpf::CollectionOptions opts;
+  opts.programs.kernel_types = target;
+  {
+    auto coll = ebpf::Collection::load(only_programs(*spec, {"bad_missing"}), opts);
+    ASSERT_FALSE(coll);
+    EXPECT_TRUE(coll.error().is(ebpf::errc::bad_relocation)) << coll.error().message();
+    EXPECT_NE(coll.error().message().find("corerelo_s.missing"), std::string::npos) << coll.error().message();
+    EXPECT_NE(coll.error().message().find("byte_off"), std::string::npos) << coll.error().message();
+  }
+  {
+    // A plain int that became a bitfield: a load of the old width would read the wrong value.
+    auto coll = ebpf::Collection::load(only_programs(*spec, {"bad_bitfield"}), opts);
+    ASSERT_FALSE(coll);
+    EXPECT_TRUE(coll.error().is(ebpf::errc::bad_relocation)) << coll.error().message();
+    EXPECT_NE(coll.error().message().find("corerelo_s.as_bitfield"), std::string::npos) << coll.error().message();
+  }
+}
+
+TEST_F(CoreRelo, AmbiguousCandidatesAreRefused) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_fields"));
+  ASSERT_TRUE(spec);
+  ebpf::CollectionOptions opts;
+  opts.programs.kernel_types = target_btf("corerelo_ambiguous");
+  auto coll = ebpf::Collection::load(only_programs(*spec, {"fields"}), opts);
+  ASSERT_FALSE(coll);
+  EXPECT_TRUE(coll.error().is(ebpf::errc::bad_relocation)) << coll.error().message();
+  EXPECT_NE(coll.error().message().find("ambiguous"), std::string::npos) << coll.error().message();
+}
+
+TEST_F(CoreRelo, KernelBtf) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_kernel"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  auto vmlinux = ebpf::btf::kernel();
+  if (!vmlinux) EBPF_SKIP_KERNEL_LACKS("BTF");
+  auto coll = ebpf::Collection::load(*spec);
+  ASSERT_TRUE(coll) << coll.error().message();
+  const auto v = run_and_read<16>(*coll, "kernel_values");
+  const auto task = id_of(*vmlinux, "task_struct", ebpf::btf::Kind::struct_);
+  EXPECT_EQ(v[0], *member_bits(*vmlinux, task, "pid") / 8);
+  EXPECT_EQ(v[1], *member_bits(*vmlinux, task, "tgid") / 8);
+  EXPECT_EQ(v[2], 16u);
+  EXPECT_EQ(v[3], *member_bits(*vmlinux, task, "comm") / 8);
+  EXPECT_EQ(v[4], 0u);
+  EXPECT_EQ(v[5], *vmlinux->size_of(task));
+  EXPECT_EQ(v[6], 0u);
+  EXPECT_EQ(v[7], static_cast<std::uint64_t>(BPF_MAP_TYPE_RINGBUF));
+  EXPECT_EQ(v[8], 0u);
+  EXPECT_EQ(v[9], task);
+  EXPECT_EQ(v[10], *member_bits(*vmlinux, task, "tasks") / 8 + 8);
+  EXPECT_EQ(v[11], 1u);
+}
+
+// The same object and target loaded by Debian's libbpf give the same translated program.
+void expect_same_as_libbpf(const std::string& stem, const std::string& prog, const std::string& target_stem,
+                           std::initializer_list<std::string_view> keep) {
+  auto spec = ebpf::load_collection_spec(bpf_object(stem));
+  ASSERT_TRUE(spec);
+  ebpf::CollectionOptions opts;
+  std::string target_path;
+  if (!target_stem.empty()) {
+    opts.programs.kernel_types = target_btf(target_stem);
+    target_path = bpf_object(target_stem).string();
+  }
+  auto coll = ebpf::Collection::load(only_programs(*spec, keep), opts);
+  ASSERT_TRUE(coll) << coll.error().message();
+  auto p = coll->program(prog);
+  ASSERT_TRUE(p);
+  const auto ours = ebpf::test::xlated_of((*p)->fd());
+  ASSERT_FALSE(ours.empty());
+  const auto theirs = ebpf::test::libbpf_xlated(bpf_object(stem).string(), prog, target_path);
+  ASSERT_TRUE(theirs.error.empty()) << theirs.error;
+  EXPECT_EQ(ebpf::test::compare_xlated(ours, theirs.xlated), "") << stem << "/" << prog;
+}
+
+TEST_F(CoreRelo, SameProgramsAsLibbpf) {
+  expect_same_as_libbpf("corerelo_fields", "fields", "corerelo_target", {"fields"});
+  expect_same_as_libbpf("corerelo_fields", "guarded_missing", "corerelo_target", {"guarded_missing"});
+  expect_same_as_libbpf("corerelo_kernel", "kernel_values", "", {"kernel_values"});
+}
+
+TEST(CoreReloUnit, EssentialNames) {
+  using ebpf::btf::core_essential_name;
+  EXPECT_EQ(core_essential_name("task_struct___v1"), "task_struct");
+  EXPECT_EQ(core_essential_name("a___b___c"), "a___b");
+  EXPECT_EQ(core_essential_name("foo"), "foo");
+  EXPECT_EQ(core_essential_name("foo____"), "foo____");
+  EXPECT_EQ(core_essential_name("____x"), "____x");
+}
+
+}  // namespace
