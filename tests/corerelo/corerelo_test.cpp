@@ -239,3 +239,27 @@ TEST(CoreReloUnit, EssentialNames) {
 }
 
 }  // namespace
+
+#ifdef EBPFPP_HAVE_CLANG16_OBJECTS
+namespace {
+
+TEST_F(CoreRelo, Enum64AndTypeMatches) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_c16"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  ebpf::CollectionOptions opts;
+  opts.programs.kernel_types = target_btf("corerelo_c16_target");
+  auto coll = ebpf::Collection::load(*spec, opts);
+  ASSERT_TRUE(coll) << coll.error().message();
+  const auto v = run_and_read<8>(*coll, "c16_values");
+  EXPECT_EQ(v[0], 0x7700000000ull);
+  EXPECT_EQ(v[1], 5u);
+  EXPECT_EQ(v[2], 0u);
+  EXPECT_EQ(v[3], 1u);
+  EXPECT_EQ(v[4], 0u);
+  EXPECT_EQ(v[5], 1u);
+  EXPECT_EQ(v[6], 1u);
+  expect_same_as_libbpf("corerelo_c16", "c16_values", "corerelo_c16_target", {"c16_values"});
+}
+
+}  // namespace
+#endif
