@@ -25,8 +25,13 @@ using ebpf::test::bpf_object;
 
 class CoreRelo : public ebpf::test::KernelTest {};
 
+// A test object's .BTF by stem, or a file by absolute path.
+std::filesystem::path target_path_of(std::string_view stem) {
+  return stem.starts_with('/') ? std::filesystem::path(stem) : bpf_object(stem);
+}
+
 std::shared_ptr<const ebpf::btf::Spec> target_btf(std::string_view stem) {
-  auto spec = ebpf::btf::load_target_file(bpf_object(stem));
+  auto spec = ebpf::btf::load_target_file(target_path_of(stem));
   EXPECT_TRUE(spec) << spec.error().message();
   if (!spec) return nullptr;
   return std::make_shared<const ebpf::btf::Spec>(std::move(*spec));
@@ -210,7 +215,7 @@ void expect_same_as_libbpf(const std::string& stem, const std::string& prog, con
   std::string target_path;
   if (!target_stem.empty()) {
     opts.programs.kernel_types = target_btf(target_stem);
-    target_path = bpf_object(target_stem).string();
+    target_path = target_path_of(target_stem).string();
   }
   auto coll = ebpf::Collection::load(only_programs(*spec, keep), opts);
   ASSERT_TRUE(coll) << coll.error().message();
@@ -227,6 +232,33 @@ TEST_F(CoreRelo, SameProgramsAsLibbpf) {
   expect_same_as_libbpf("corerelo_fields", "fields", "corerelo_target", {"fields"});
   expect_same_as_libbpf("corerelo_fields", "guarded_missing", "corerelo_target", {"guarded_missing"});
   expect_same_as_libbpf("corerelo_kernel", "kernel_values", "", {"kernel_values"});
+  expect_same_as_libbpf("corerelo_many", "many", "", {"many"});
+  expect_same_as_libbpf("corerelo_many", "many", "/sys/kernel/btf/vmlinux", {"many"});
+}
+
+TEST(CoreReloUnit, ComparisonSeesEveryDifferenceButMapReferences) {
+  std::vector<bpf_insn> a(4);
+  a[0].code = BPF_LD | BPF_DW | BPF_IMM;
+  a[0].src_reg = BPF_PSEUDO_MAP_FD;
+  a[0].imm = 5;
+  a[2].code = BPF_LDX | BPF_MEM | BPF_W;
+  a[2].off = 8;
+  a[3].code = BPF_ALU64 | BPF_MOV | BPF_K;
+  a[3].imm = 16;
+  auto b = a;
+  b[0].imm = 6;
+  b[1].imm = 0x7fff;
+  EXPECT_EQ(ebpf::test::compare_xlated(a, b), "");
+  b[2].off = 12;
+  EXPECT_NE(ebpf::test::compare_xlated(a, b), "");
+  b = a;
+  b[2].code = BPF_LDX | BPF_MEM | BPF_H;
+  EXPECT_NE(ebpf::test::compare_xlated(a, b), "");
+  b = a;
+  b[3].imm = 24;
+  EXPECT_NE(ebpf::test::compare_xlated(a, b), "");
+  b.pop_back();
+  EXPECT_NE(ebpf::test::compare_xlated(a, b), "");
 }
 
 TEST(CoreReloUnit, EssentialNames) {
