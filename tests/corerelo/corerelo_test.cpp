@@ -7,7 +7,12 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <cstdio>
 #include <memory>
+#include <span>
+#include <string>
+
+#include <unistd.h>
 
 #include "ebpf/btf/core.hpp"
 #include "ebpf/collection.hpp"
@@ -206,6 +211,35 @@ TEST_F(CoreRelo, KernelBtf) {
   EXPECT_EQ(v[11], 1u);
 }
 
+// A syscall program reads the current task through CO-RE: the values must be this thread's.
+TEST_F(CoreRelo, ReadsCurrentTaskFields) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_task"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  auto coll = ebpf::Collection::load(*spec);
+  if (!coll && coll.error().is(ebpf::errc::not_supported)) EBPF_SKIP_KERNEL_LACKS("syscall programs");
+  ASSERT_TRUE(coll) << coll.error().message();
+  auto p = coll->program("task_fields");
+  ASSERT_TRUE(p);
+  struct TaskIds {
+    std::uint64_t pid, tgid, leader_pid;
+    char comm[16];
+  } ids{};
+  // BPF_PROG_TYPE_SYSCALL writes the context back into the input buffer.
+  auto r = (*p)->run({.context = std::as_bytes(std::span(&ids, 1))});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(ids.pid, static_cast<std::uint64_t>(::gettid()));
+  EXPECT_EQ(ids.tgid, static_cast<std::uint64_t>(::getpid()));
+  EXPECT_EQ(ids.leader_pid, static_cast<std::uint64_t>(::getpid()));
+  char comm[17] = {};
+  std::FILE* f = std::fopen("/proc/thread-self/comm", "r");
+  ASSERT_NE(f, nullptr);
+  ASSERT_NE(std::fgets(comm, sizeof comm, f), nullptr);
+  std::fclose(f);
+  std::string expected(comm);
+  if (!expected.empty() && expected.back() == '\n') expected.pop_back();
+  EXPECT_EQ(std::string(ids.comm, ::strnlen(ids.comm, sizeof ids.comm)), expected);
+}
+
 // The same object and target loaded by Debian's libbpf give the same translated program.
 void expect_same_as_libbpf(const std::string& stem, const std::string& prog, const std::string& target_stem,
                            std::initializer_list<std::string_view> keep) {
@@ -233,6 +267,7 @@ TEST_F(CoreRelo, SameProgramsAsLibbpf) {
   expect_same_as_libbpf("corerelo_fields", "guarded_missing", "corerelo_target", {"guarded_missing"});
   expect_same_as_libbpf("corerelo_kernel", "kernel_values", "", {"kernel_values"});
   expect_same_as_libbpf("corerelo_many", "many", "", {"many"});
+  expect_same_as_libbpf("corerelo_task", "task_fields", "", {"task_fields"});
   expect_same_as_libbpf("corerelo_many", "many", "/sys/kernel/btf/vmlinux", {"many"});
 }
 
