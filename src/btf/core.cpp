@@ -18,6 +18,16 @@ namespace {
 
 constexpr std::size_t kMaxAccess = 64;  // deepest access string accepted
 constexpr int kMaxCompatDepth = 32;
+// Members visited while matching one candidate: bounds the work on hostile BTF (anonymous members or same-named
+// members referring back to their own struct fan out exponentially with depth).
+constexpr std::uint32_t kMatchBudget = 1u << 20;
+
+struct Budget {
+  std::uint32_t left = kMatchBudget;
+  [[nodiscard]] bool take() noexcept { return left == 0 ? false : (--left, true); }
+};
+
+Error exhausted() { return Error::make(errc::malformed, "type graph too large to match (cycles?)"); }
 
 bool is_field_kind(CoreReloKind k) noexcept { return static_cast<std::uint32_t>(k) <= 5; }
 bool is_type_kind(CoreReloKind k) noexcept {
@@ -184,9 +194,11 @@ Result<bool> fields_compatible(const Spec& local, TypeId lid, const Spec& targ, 
 }
 
 // Type compatibility for the type-based kinds (exists, size, target id).
-Result<bool> types_compatible(const Spec& local, TypeId lid, const Spec& targ, TypeId tid, int level) {
+Result<bool> types_compatible(const Spec& local, TypeId lid, const Spec& targ, TypeId tid, int level,
+                              Budget& budget) {
   if (level <= 0) return unexpected(malformed("type nesting too deep"));
   for (int depth = 0; depth < kMaxCompatDepth; ++depth) {
+    if (!budget.take()) return unexpected(exhausted());
     EBPF_TRY(Type lt, local.resolve(lid));
     EBPF_TRY(Type tt, targ.resolve(tid));
     if (!kinds_compatible(lt.kind(), tt.kind())) return false;
@@ -211,7 +223,7 @@ Result<bool> types_compatible(const Spec& local, TypeId lid, const Spec& targ, T
       case Kind::func_proto: {
         if (lt.vlen() != tt.vlen()) return false;
         for (std::size_t i = 0; i < lt.vlen(); ++i) {
-          EBPF_TRY(bool ok, types_compatible(local, lt.param(i).type, targ, tt.param(i).type, level - 1));
+          EBPF_TRY(bool ok, types_compatible(local, lt.param(i).type, targ, tt.param(i).type, level - 1, budget));
           if (!ok) return false;
         }
         lid = lt.ref();
@@ -231,9 +243,11 @@ bool core_names_match(std::string_view local, std::string_view targ) noexcept {
 }
 
 // The stricter "matches" relation (type_matches).
-Result<bool> types_match(const Spec& local, TypeId lid, const Spec& targ, TypeId tid, bool behind_ptr, int level) {
+Result<bool> types_match(const Spec& local, TypeId lid, const Spec& targ, TypeId tid, bool behind_ptr, int level,
+                         Budget& budget) {
   if (level <= 0) return unexpected(malformed("type nesting too deep"));
   for (int depth = 0; depth < kMaxCompatDepth; ++depth) {
+    if (!budget.take()) return unexpected(exhausted());
     EBPF_TRY(Type lt, local.resolve(lid));
     EBPF_TRY(Type tt, targ.resolve(tid));
     if (!core_names_match(lt.name(), tt.name())) return false;
@@ -272,7 +286,7 @@ Result<bool> types_match(const Spec& local, TypeId lid, const Spec& targ, TypeId
           for (std::size_t j = 0; j < tt.vlen() && !found; ++j) {
             const Member tm = tt.member(j);
             if (!core_names_match(lm.name, tm.name)) continue;
-            EBPF_TRY(bool ok, types_match(local, lm.type, targ, tm.type, behind_ptr, level - 1));
+            EBPF_TRY(bool ok, types_match(local, lm.type, targ, tm.type, behind_ptr, level - 1, budget));
             found = ok;
           }
           if (!found) return false;
@@ -296,7 +310,7 @@ Result<bool> types_match(const Spec& local, TypeId lid, const Spec& targ, TypeId
       case Kind::func_proto:
         if (lk != tk || lt.vlen() != tt.vlen()) return false;
         for (std::size_t i = 0; i < lt.vlen(); ++i) {
-          EBPF_TRY(bool ok, types_match(local, lt.param(i).type, targ, tt.param(i).type, behind_ptr, level - 1));
+          EBPF_TRY(bool ok, types_match(local, lt.param(i).type, targ, tt.param(i).type, behind_ptr, level - 1, budget));
           if (!ok) return false;
         }
         lid = lt.ref();
@@ -312,18 +326,19 @@ Result<bool> types_match(const Spec& local, TypeId lid, const Spec& targ, TypeId
 // Finds the local member named by `la` inside target composite `tid`, descending into anonymous members.
 // 1: found and compatible, 0: not found / incompatible.
 Result<bool> match_member(const Spec& local, const Accessor& la, const Spec& targ, TypeId tid, AccessSpec& ts,
-                          TypeId& next, int level = 0) {
+                          TypeId& next, Budget& budget, int level = 0) {
   if (level > kMaxCompatDepth) return unexpected(malformed("anonymous member nesting too deep"));
   EBPF_TRY(Type lt, local.type(la.type));
   const Member lm = lt.member(la.idx);
   EBPF_TRY(Type tt, targ.resolve(tid));
   if (!tt.is_struct_or_union()) return false;
   for (std::size_t i = 0; i < tt.vlen(); ++i) {
+    if (!budget.take()) return unexpected(exhausted());
     const Member m = tt.member(i);
     if (!ts.push_raw(static_cast<std::uint32_t>(i))) return unexpected(malformed("access too deep"));
     ts.bit_offset += m.bit_offset;
     if (m.name.empty()) {
-      EBPF_TRY(bool found, match_member(local, la, targ, m.type, ts, next, level + 1));
+      EBPF_TRY(bool found, match_member(local, la, targ, m.type, ts, next, budget, level + 1));
       if (found) return true;
     } else if (m.name == la.name) {
       next = m.type;
@@ -344,9 +359,11 @@ Result<bool> spec_match(const AccessSpec& ls, const Spec& targ, TypeId tid, Acce
   ts.btf = &targ;
   ts.root = tid;
   ts.kind = ls.kind;
+  Budget budget;
   if (is_type_kind(ls.kind)) {
-    if (ls.kind == CoreReloKind::type_matches) return types_match(*ls.btf, ls.root, targ, tid, false, kMaxCompatDepth);
-    return types_compatible(*ls.btf, ls.root, targ, tid, kMaxCompatDepth);
+    if (ls.kind == CoreReloKind::type_matches)
+      return types_match(*ls.btf, ls.root, targ, tid, false, kMaxCompatDepth, budget);
+    return types_compatible(*ls.btf, ls.root, targ, tid, kMaxCompatDepth, budget);
   }
   const Accessor& la0 = ls.acc[0];
   if (is_enumval_kind(ls.kind)) {
@@ -372,7 +389,7 @@ Result<bool> spec_match(const AccessSpec& ls, const Spec& targ, TypeId tid, Acce
     tid = tt.id();
     if (!la.name.empty()) {
       TypeId next = 0;
-      EBPF_TRY(bool ok, match_member(*ls.btf, la, targ, tid, ts, next));
+      EBPF_TRY(bool ok, match_member(*ls.btf, la, targ, tid, ts, next, budget));
       if (!ok) return false;
       tid = next;
     } else {
