@@ -1,9 +1,13 @@
 // ELF object -> CollectionSpec: section classification, legacy and data-section maps, programs with their
 // relocations, subprogram linking and global variables.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
-#include <fstream>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -12,7 +16,7 @@
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
-#include "elf/btf_ext.hpp"
+#include "ebpf/btf/ext.hpp"
 
 namespace ebpf {
 namespace {
@@ -20,7 +24,7 @@ namespace {
 using elf::Section;
 using elf::Symbol;
 
-enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, program, data };
+enum class Kind : std::uint8_t { ignored, undef, legacy_maps, btf_maps, struct_ops, program, data };
 
 struct SectionInfo {
   Kind kind = Kind::ignored;
@@ -79,10 +83,17 @@ class Loader {
   Result<void> load_relocations();
   Result<void> load_legacy_maps(CollectionSpec& spec);
   Result<void> load_btf_maps(CollectionSpec& spec);
+  Result<void> load_struct_ops(CollectionSpec& spec);
   Result<void> load_data_sections(CollectionSpec& spec);
   Result<void> load_programs(CollectionSpec& spec);
   Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
   Result<void> load_btf();
+  // The DATASEC named `name`, if the BTF has one (found by a scan made once: objects have few).
+  std::optional<btf::Type> datasec(std::string_view name) const {
+    for (const auto& t : datasecs_)
+      if (t.name() == name) return t;
+    return std::nullopt;
+  }
   void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
 
   const elf::File& f_;
@@ -91,7 +102,9 @@ class Loader {
   std::string license_;
   std::uint32_t version_ = 0;
   std::shared_ptr<const btf::Spec> btf_;
-  elf::BtfExt ext_;
+  btf::Ext ext_;
+  std::vector<btf::Type> datasecs_;
+  std::vector<std::pair<std::string, std::string>> struct_ops_members_;  // program, "<struct>:<member>"
 };
 
 Result<void> Loader::classify() {
@@ -110,10 +123,14 @@ Result<void> Loader::classify() {
       auto d = f_.data(s);
       if (d.size() < 4) return fail(errc::malformed, "load version: section " + str(n) + ": fewer than 4 bytes");
       version_ = f_.u32(d.data());
+    } else if (s.type != elf::SHT_PROGBITS && s.type != elf::SHT_NOBITS) {
+      continue;  // map, program and data sections hold bytes (or zeroes); anything else is not one of them
     } else if (n.starts_with("maps")) {
       si.kind = Kind::legacy_maps;
     } else if (n == ".maps") {
       si.kind = Kind::btf_maps;
+    } else if (n == ".struct_ops" || n == ".struct_ops.link") {
+      si.kind = Kind::struct_ops;
     } else if (is_data_section(n) && (s.type == elf::SHT_PROGBITS || s.type == elf::SHT_NOBITS)) {
       si.kind = Kind::data;
     } else if (s.type == elf::SHT_PROGBITS && (s.flags & elf::SHF_EXECINSTR) && s.size > 0) {
@@ -127,17 +144,18 @@ Result<void> Loader::load_btf() {
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF") continue;
     EBPF_TRY_CTX(auto spec, btf::Spec::parse_elf_section(f_.data(s), f_.byte_order()), "load BTF");
-    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
-      EBPF_TRY_VOID(spec.validate());
-      return true;
-    }(), "load BTF");
-    (void)ok;
+    // No Spec::validate() here: every accessor the loader uses is bounds-checked (ids, strings, members), and
+    // the deep validation would cost a sixth of the whole open. Users get the spec as parsed.
     btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+    for (btf::TypeId id = btf_->first_id(); id < btf_->type_count(); ++id) {
+      auto t = btf_->type(id);
+      if (t && t->kind() == btf::Kind::datasec) datasecs_.push_back(*t);
+    }
   }
   if (!btf_) return {};
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF.ext") continue;
-    EBPF_TRY_CTX(ext_, elf::parse_btf_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
+    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
   }
   return {};
 }
@@ -151,6 +169,7 @@ Result<void> Loader::assign_symbols() {
     switch (si.kind) {
       case Kind::legacy_maps:
       case Kind::btf_maps:
+      case Kind::struct_ops:
       case Kind::data:
         if (t != elf::STT_NOTYPE && t != elf::STT_OBJECT) continue;
         break;
@@ -179,16 +198,16 @@ Result<void> Loader::load_relocations() {
                                        std::to_string(rs.info) + " out of range");
     auto& target = info_[rs.info];
     const Section& tsec = secs[rs.info];
-    if (target.kind != Kind::program && target.kind != Kind::btf_maps) continue;
-    const std::string ctx = "load relocations: relocation for section " + str(tsec.name);
-    EBPF_TRY_CTX(auto rels, f_.relocations(rs), ctx);
+    if (target.kind != Kind::program && target.kind != Kind::btf_maps && target.kind != Kind::struct_ops) continue;
+    auto ctx = [&] { return std::string("load relocations: relocation for section " + str(tsec.name)); };
+    EBPF_TRY_CTX(auto rels, f_.relocations(rs), ctx());
     target.relocations.reserve(target.relocations.size() + rels.size());
     for (const auto& r : rels) {
       if (r.symbol == 0 || r.symbol >= symbols_.size())
-        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + ": symbol " +
+        return fail(errc::malformed, ctx() + ": offset " + std::to_string(r.offset) + ": symbol " +
                                          std::to_string(r.symbol) + " doesn't exist");
       if (r.offset >= tsec.size)
-        return fail(errc::malformed, ctx + ": offset " + std::to_string(r.offset) + " beyond the section's size");
+        return fail(errc::malformed, ctx() + ": offset " + std::to_string(r.offset) + " beyond the section's size");
       const Symbol& sym = symbols_[r.symbol];
       const std::uint16_t ts = sym.section;
       if (ts >= info_.size() || (ts != elf::SHN_UNDEF && info_[ts].kind == Kind::ignored) ||
@@ -212,23 +231,23 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
     if (si.kind != Kind::legacy_maps) continue;
-    const std::string ctx = "load maps: section " + str(sec.name);
+    auto ctx = [&] { return std::string("load maps: section " + str(sec.name)); };
     const std::size_t n = si.symbols.size();
-    if (n == 0) return fail(errc::malformed, ctx + ": no symbols");
-    if (sec.type == elf::SHT_NOBITS) return fail(errc::malformed, ctx + ": no contents");
-    if (sec.size % n != 0) return fail(errc::malformed, ctx + ": map descriptors are not of equal size");
+    if (n == 0) return fail(errc::malformed, ctx() + ": no symbols");
+    if (sec.type == elf::SHT_NOBITS) return fail(errc::malformed, ctx() + ": no contents");
+    if (sec.size % n != 0) return fail(errc::malformed, ctx() + ": map descriptors are not of equal size");
     const std::uint64_t size = sec.size / n;
     auto data = f_.data(sec);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t off = i * size;
       const Symbol* sym = symbol_at(si, off);
-      if (!sym) return fail(errc::malformed, ctx + ": missing symbol for map at offset " + std::to_string(off));
+      if (!sym) return fail(errc::malformed, ctx() + ": missing symbol for map at offset " + std::to_string(off));
       const std::string name = str(sym->name);
-      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
       const std::byte* p = data.data() + off;
       static constexpr const char* kFields[] = {"type", "key size", "value size", "max entries", "flags"};
       for (std::size_t k = 0; k < 5; ++k)
-        if (size < (k + 1) * 4) return fail(errc::malformed, ctx + ": map " + name + ": missing " + kFields[k]);
+        if (size < (k + 1) * 4) return fail(errc::malformed, ctx() + ": map " + name + ": missing " + kFields[k]);
       MapSpec m;
       m.name = name;
       m.type = static_cast<MapType>(f_.u32(p));
@@ -400,38 +419,94 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
     if (si.kind != Kind::btf_maps) continue;
-    const std::string ctx = "load BTF maps: section " + str(sec.name);
-    if (!btf_) return fail(errc::malformed, ctx + ": missing BTF");
-    auto ds = btf_->find(sec.name, btf::Kind::datasec);
-    if (!ds) return fail(errc::malformed, ctx + ": cannot find section '" + str(sec.name) + "' in BTF");
+    auto ctx = [&] { return std::string("load BTF maps: section " + str(sec.name)); };
+    if (!btf_) return fail(errc::malformed, ctx() + ": missing BTF");
+    auto ds = datasec(sec.name);
+    if (!ds) return fail(errc::malformed, ctx() + ": cannot find section '" + str(sec.name) + "' in BTF");
     auto data = f_.data(sec);
     for (std::size_t i = 0; i < ds->vlen(); ++i) {
       auto vs = ds->var_info(i);
       auto var = btf_->type(vs.type);
       if (!var || var->kind() != btf::Kind::var)
-        return fail(errc::malformed, ctx + ": entry " + std::to_string(i) + " is not a variable");
+        return fail(errc::malformed, ctx() + ": entry " + std::to_string(i) + " is not a variable");
       const std::string name = str(var->name());
       // Compilers leave DATASEC offsets zero in objects: the symbol table has the real one.
       const Symbol* sym = nullptr;
       for (const Symbol* cand : si.symbols)
         if (cand->name == name) sym = cand;
-      if (!sym) return fail(errc::malformed, ctx + ": map " + name + ": no symbol");
+      if (!sym) return fail(errc::malformed, ctx() + ": map " + name + ": no symbol");
       vs.offset = static_cast<std::uint32_t>(std::min<std::uint64_t>(sym->value, 0xffffffffu));
       if (static_cast<std::uint64_t>(vs.offset) + vs.size > sec.size)
-        return fail(errc::malformed, ctx + ": map " + name + ": definition beyond the section");
+        return fail(errc::malformed, ctx() + ": map " + name + ": definition beyond the section");
       if (sec.type != elf::SHT_NOBITS) {
         for (std::uint32_t k = 0; k < vs.size; ++k)
           if (data[vs.offset + k] != std::byte{0})
             return fail(errc::not_supported,
-                        ctx + ": map " + name + ": initializing BTF map definitions: not supported");
+                        ctx() + ": map " + name + ": initializing BTF map definitions: not supported");
       }
-      if (spec.maps.contains(name)) return fail(errc::malformed, ctx + ": map " + name + " already exists");
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
       auto def = btf_->resolve(var->ref());
-      if (!def) return fail(def.error().with_context(ctx + ": map " + name));
+      if (!def) return fail(def.error().with_context(ctx() + ": map " + name));
       BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
       auto m = parse_btf_map(mc, name, *def, false);
-      if (!m) return fail(m.error().with_context(ctx + ": map " + name));
+      if (!m) return fail(m.error().with_context(ctx() + ": map " + name));
       spec.maps.emplace(name, std::move(*m));
+    }
+  }
+  return {};
+}
+
+// .struct_ops / .struct_ops.link: each variable is a struct_ops map whose value is the variable's bytes. Its
+// function pointer members are relocations to struct_ops programs: each such program is told which
+// "<struct>:<member>" it implements (ProgramSpec::attach_to), from which the slot is filled at load.
+Result<void> Loader::load_struct_ops(CollectionSpec& spec) {
+  for (const auto& sec : f_.sections()) {
+    const auto& si = info_[sec.index];
+    if (si.kind != Kind::struct_ops) continue;
+    auto ctx = [&] { return "load struct_ops: section " + str(sec.name); };
+    if (!btf_) return fail(errc::malformed, ctx() + ": missing BTF");
+    auto ds = datasec(sec.name);
+    if (!ds) return fail(errc::malformed, ctx() + ": cannot find section '" + str(sec.name) + "' in BTF");
+    auto data = f_.data(sec);
+    for (std::size_t i = 0; i < ds->vlen(); ++i) {
+      auto var = btf_->type(ds->var_info(i).type);
+      if (!var || var->kind() != btf::Kind::var)
+        return fail(errc::malformed, ctx() + ": entry " + std::to_string(i) + " is not a variable");
+      const std::string name = str(var->name());
+      const Symbol* sym = nullptr;
+      for (const Symbol* cand : si.symbols)
+        if (cand->name == name) sym = cand;
+      if (!sym) return fail(errc::malformed, ctx() + ": map " + name + ": no symbol");
+      auto type = btf_->resolve(var->ref());
+      if (!type || type->kind() != btf::Kind::struct_)
+        return fail(errc::malformed, ctx() + ": map " + name + ": not a struct");
+      const std::uint64_t size = type->size();
+      if (sym->value > data.size() || size > data.size() - sym->value)
+        return fail(errc::malformed, ctx() + ": map " + name + ": beyond the section");
+      if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
+      MapSpec m;
+      m.name = name;
+      m.type = MapType::struct_ops;
+      m.key_size = 4;
+      m.value_size = static_cast<std::uint32_t>(size);
+      m.max_entries = 1;
+      if (sec.name == ".struct_ops.link") m.flags = map_flags::link;
+      MapKV kv;
+      kv.key.assign(4, std::byte{0});
+      kv.value = std::vector<std::byte>(data.begin() + static_cast<std::ptrdiff_t>(sym->value),
+                                        data.begin() + static_cast<std::ptrdiff_t>(sym->value + size));
+      m.contents.push_back(std::move(kv));
+      spec.maps.emplace(name, std::move(m));
+      // Function pointers: relocations inside the variable.
+      for (const auto& [off, target] : si.relocations) {
+        if (off < sym->value || off >= sym->value + size) continue;
+        const std::uint64_t bit = (off - sym->value) * 8;
+        for (std::size_t k = 0; k < type->vlen(); ++k) {
+          const auto member = type->member(k);
+          if (member.bit_offset != bit) continue;
+          struct_ops_members_.emplace_back(str(target->name), str(type->name()) + ":" + str(member.name));
+        }
+      }
     }
   }
   return {};
@@ -475,7 +550,7 @@ Result<void> Loader::load_data_sections(CollectionSpec& spec) {
     }
     // BTF types of the variables, from the section's DATASEC.
     if (btf_) {
-      if (auto ds = btf_->find(sec.name, btf::Kind::datasec)) {
+      if (auto ds = datasec(sec.name)) {
         for (std::size_t i = 0; i < ds->vlen(); ++i) {
           auto var = btf_->type(ds->var_info(i).type);
           if (!var || var->kind() != btf::Kind::var) continue;
@@ -629,11 +704,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
-    const std::string ctx = "load programs: section " + str(sec.name);
-    if (si.symbols.empty()) return fail(errc::malformed, ctx + ": missing symbols");
-    EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx);
+    auto ctx = [&] { return std::string("load programs: section " + str(sec.name)); };
+    if (si.symbols.empty()) return fail(errc::malformed, ctx() + ": missing symbols");
+    EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx());
     auto& insns = decoded.vector();
-    if (insns.empty()) return fail(errc::malformed, ctx + ": no instructions found");
+    if (insns.empty()) return fail(errc::malformed, ctx() + ": no instructions found");
     // Slot -> instruction index (-1 for the second half of a lddw).
     std::vector<std::int32_t> index_of(sec.size / 8, -1);
     for (auto [index, slot, _] : decoded.positioned()) index_of[slot] = static_cast<std::int32_t>(index);
@@ -645,31 +720,41 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     for (const Symbol* sym : si.symbols) {
       insn::Instruction* ins = at_offset(sym->value);
       if (!ins)
-        return fail(errc::malformed, ctx + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
+        return fail(errc::malformed, ctx() + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
                                          " is not an instruction of the section");
       if (ins->symbol().empty()) ins->metadata.set_symbol(str(sym->name));
     }
-    if (insns[0].symbol().empty()) return fail(errc::malformed, ctx + ": no symbol at offset 0");
+    if (insns[0].symbol().empty()) return fail(errc::malformed, ctx() + ": no symbol at offset 0");
     // Debug information from .BTF.ext travels with the instructions through linking and copying.
-    if (auto ext = ext_.find(sec.name); ext != ext_.end()) {
+    {
       auto where = [&](std::uint32_t off, const char* what) -> Result<insn::Instruction*> {
         insn::Instruction* ins = at_offset(off);
         if (!ins)
-          return fail(errc::malformed, ctx + ": " + what + " for offset " + std::to_string(off) +
+          return fail(errc::malformed, ctx() + ": " + what + " for offset " + std::to_string(off) +
                                            " which is not an instruction");
         return ins;
       };
-      for (const auto& f : ext->second.funcs) {
-        EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
-        ins->metadata.set_func_info(f.type_id);
+      for (const auto& group : ext_.func_info) {
+        if (group.section != sec.name) continue;
+        for (const auto& f : group.records) {
+          EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
+          ins->metadata.set_func_info(f.type);
+        }
       }
-      for (const auto& l : ext->second.lines) {
-        EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
-        ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line), l.line_number, l.column});
+      for (const auto& group : ext_.line_info) {
+        if (group.section != sec.name) continue;
+        for (const auto& l : group.records) {
+          EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
+          ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line_text), l.line, l.column});
+        }
       }
-      for (const auto& c : ext->second.core) {
-        EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
-        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type_id, str(c.access), c.kind});
+      for (const auto& group : ext_.core_relos) {
+        if (group.section != sec.name) continue;
+        for (const auto& c : group.records) {
+          EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
+          ins->metadata.set_core_relocation(
+              insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
+        }
       }
     }
     // Relocations.
@@ -678,21 +763,21 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (r > 0 && si.relocations[r - 1].first == off) continue;  // duplicates: the first wins
       insn::Instruction* ins = at_offset(off);
       if (!ins)
-        return fail(errc::malformed, ctx + ": offset " + std::to_string(off) +
+        return fail(errc::malformed, ctx() + ": offset " + std::to_string(off) +
                                          ": relocation is not at an instruction boundary");
       auto res = relocate(*ins, *si.relocations[r].second, spec);
-      if (!res) return fail(res.error().with_context(ctx + ": offset " + std::to_string(off) + ": relocating instruction"));
+      if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
+    std::size_t slot = 0;
     for (auto& ins : insns) {
+      const std::size_t here = slot;
+      slot += ins.slots();
       if (!ins.is_pseudo_call() || !ins.reference().empty() || ins.constant == -1) continue;
-      const std::size_t idx = static_cast<std::size_t>(&ins - insns.data());
-      std::size_t slot = 0;
-      for (std::size_t k = 0; k < idx; ++k) slot += insns[k].slots();
-      const std::int64_t tgt = static_cast<std::int64_t>(slot + 1 + static_cast<std::uint64_t>(0)) * 8 + ins.constant * 8;
+      const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins.constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
       if (!t)
-        return fail(errc::malformed, ctx + ": offset " + std::to_string(slot * 8) +
+        return fail(errc::malformed, ctx() + ": offset " + std::to_string(here * 8) +
                                          ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
       ins.metadata.set_reference(str(t->name));
       ins.constant = -1;
@@ -763,12 +848,17 @@ Result<CollectionSpec> Loader::run() {
   EBPF_TRY_VOID(load_relocations());
   EBPF_TRY_VOID(load_legacy_maps(spec));
   EBPF_TRY_VOID(load_btf_maps(spec));
+  EBPF_TRY_VOID(load_struct_ops(spec));
   EBPF_TRY_VOID(load_programs(spec));
+  for (const auto& [prog, member] : struct_ops_members_) {
+    auto it = spec.programs.find(prog);
+    if (it != spec.programs.end() && it->second.type == ProgramType::struct_ops) it->second.attach_to = member;
+  }
   EBPF_TRY_VOID(load_data_sections(spec));
   // Which externs are kconfig values and which kernel symbols: BTF's .kconfig / .ksyms DATASECs say.
   if (btf_) {
     for (const char* section : {".kconfig", ".ksyms"}) {
-      auto ds = btf_->find(section, btf::Kind::datasec);
+      auto ds = datasec(section);
       if (!ds) continue;
       for (std::size_t i = 0; i < ds->vlen(); ++i) {
         auto t = btf_->type(ds->var_info(i).type);
@@ -793,15 +883,29 @@ Result<CollectionSpec> load_collection_spec(std::span<const std::byte> bytes, st
 
 Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::FILE* fp = std::fopen(name.c_str(), "rb");
-  if (!fp) return fail(Error::make(errc::sys, name + ": open", errno));
-  std::vector<std::byte> buf;
-  std::byte chunk[65536];
-  std::size_t got;
-  while ((got = std::fread(chunk, 1, sizeof chunk, fp)) > 0) buf.insert(buf.end(), chunk, chunk + got);
-  const bool err = std::ferror(fp);
-  std::fclose(fp);
-  if (err) return fail(Error::make(errc::sys, name + ": read", EIO));
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(Error::make(errc::sys, name + ": open", errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < 0) {
+    const int err = errno;
+    ::close(fd);
+    return fail(Error::make(errc::sys, name + ": stat", err));
+  }
+  std::vector<std::byte> buf(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return fail(Error::make(errc::sys, name + ": read", err));
+    }
+    if (n == 0) break;  // the file shrank while reading: parse what is there
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  buf.resize(got);
   return load_collection_spec(buf, name);
 }
 

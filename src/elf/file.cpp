@@ -97,7 +97,7 @@ Result<File> File::parse(std::span<const std::byte> bytes) {
     s.info = f.u32(p + 44);
     s.addralign = f.u64(p + 48);
     s.entsize = f.u64(p + 56);
-    if (i != 0 && s.type != SHT_NOBITS && s.type != SHT_NULL && !in_bounds(s.offset, s.size, bytes.size()))
+    if (s.type != SHT_NOBITS && s.type != SHT_NULL && !in_bounds(s.offset, s.size, bytes.size()))
       return fail(errc::malformed, "section " + std::to_string(i) + ": contents at offset " + hex(s.offset) +
                                        " size " + hex(s.size) + " beyond end of file");
   }

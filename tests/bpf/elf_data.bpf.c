@@ -1,5 +1,6 @@
 // ELF loader test object libbpf can open too: no map definitions, only data sections (.data, .rodata,
-// .bss, custom .data.* / .rodata.* sections, string and constant pools), subprograms and static functions.
+// .bss, custom .data.* / .rodata.* sections, string pool .rodata.str1.1 and constant pool .rodata.cst32),
+// subprograms and static functions.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -30,7 +31,10 @@ int data_tc(struct __sk_buff *skb) {
 
 SEC("socket")
 int data_socket(struct __sk_buff *skb) {
-  return skb->len > limit ? 0 : skb->len;
+  // An anonymous constant pool: .rodata.cst32.
+  static const __u64 table[4] = {0x1111111111111111ull, 0x2222222222222222ull, 0x3333333333333333ull,
+                                 0x4444444444444444ull};
+  return skb->len > limit ? 0 : (int)table[skb->len & 3];
 }
 
 char _license[] SEC("license") = "GPL";

@@ -174,3 +174,26 @@ TEST(BtfExt, DebugInfoSurvivesLinkingAndCopying) {
     EXPECT_EQ(root->name(), "task_struct");
   }
 }
+
+TEST(StructOps, MapsAndMemberPrograms) {
+  for (const char* order : {"bpfel", "bpfeb"}) {
+    auto s = load_collection_spec(test::bpf_object("elf_struct_ops", order));
+    ASSERT_TRUE(s) << s.error().message();
+    const auto& plain = s->maps.at("plain_ops");
+    EXPECT_EQ(plain.type, MapType::struct_ops);
+    EXPECT_EQ(plain.key_size, 4u);
+    EXPECT_EQ(plain.value_size, 40u);  // two pointers, an int (+ padding to the char array), char[16]
+    EXPECT_EQ(plain.max_entries, 1u);
+    EXPECT_EQ(plain.flags, 0u);
+    ASSERT_EQ(plain.contents.size(), 1u);
+    const auto& bytes = std::get<std::vector<std::byte>>(plain.contents[0].value);
+    ASSERT_EQ(bytes.size(), 40u);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data()) + 20, 5), "plain");
+    const auto& linked = s->maps.at("linked_ops");
+    EXPECT_EQ(linked.flags, map_flags::link);
+    EXPECT_EQ(s->programs.at("demo_init").type, ProgramType::struct_ops);
+    EXPECT_EQ(s->programs.at("demo_init").attach_to, "demo_ops:init");
+    EXPECT_EQ(s->programs.at("demo_release").attach_to, "demo_ops:release");
+    EXPECT_EQ(s->programs.at("demo_release").flags, prog_flags::sleepable);
+  }
+}

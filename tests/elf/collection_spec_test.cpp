@@ -231,7 +231,7 @@ TEST_P(LegacyObject, RewriteMapReferences) {
 INSTANTIATE_TEST_SUITE_P(ByteOrders, LegacyObject, ::testing::Values("bpfel", "bpfeb"));
 
 TEST(CollectionSpec, BigEndianMatchesLittleEndian) {
-  for (const char* stem : {"elf_legacy", "elf_data"}) {
+  for (const char* stem : {"elf_legacy", "elf_data", "elf_btf", "elf_struct_ops"}) {
     auto le = load(stem, "bpfel");
     auto be = load(stem, "bpfeb");
     EXPECT_EQ(le.byte_order, std::endian::little);
@@ -247,6 +247,15 @@ TEST(CollectionSpec, BigEndianMatchesLittleEndian) {
       EXPECT_EQ(m.flags, b.flags) << n;
       EXPECT_EQ(m.pinning, b.pinning) << n;
       EXPECT_EQ(m.contents.size(), b.contents.size()) << n;
+      EXPECT_EQ(m.numa_node, b.numa_node) << n;
+      EXPECT_EQ(m.map_extra, b.map_extra) << n;
+      EXPECT_EQ(m.inner_map != nullptr, b.inner_map != nullptr) << n;
+      for (std::size_t i = 0; i < m.contents.size() && i < b.contents.size(); ++i) {
+        if (auto* ref = std::get_if<ObjectRef>(&m.contents[i].value)) {
+          ASSERT_TRUE(std::holds_alternative<ObjectRef>(b.contents[i].value)) << n;
+          EXPECT_EQ(*ref, std::get<ObjectRef>(b.contents[i].value)) << n;
+        }
+      }
     }
     ASSERT_EQ(le.programs.size(), be.programs.size());
     for (const auto& [n, p] : le.programs) {
@@ -257,6 +266,8 @@ TEST(CollectionSpec, BigEndianMatchesLittleEndian) {
       EXPECT_EQ(p.attach_type, q.attach_type);
       EXPECT_EQ(p.license, q.license);
       EXPECT_EQ(p.kernel_version, q.kernel_version);
+      EXPECT_EQ(p.attach_to, q.attach_to);
+      EXPECT_EQ(p.flags, q.flags);
       EXPECT_EQ(q.byte_order, std::endian::big);
     }
     EXPECT_EQ(le.variables, be.variables);
@@ -287,4 +298,22 @@ TEST(CollectionSpec, MissingFileNamesIt) {
   auto spec = load_collection_spec(std::filesystem::path("/nonexistent/x.o"));
   ASSERT_FALSE(spec);
   EXPECT_NE(spec.error().message().find("/nonexistent/x.o"), std::string::npos);
+}
+
+TEST(CollectionSpec, StringAndConstantPoolsBecomeReadOnlyMaps) {
+  for (const char* order : {"bpfel", "bpfeb"}) {
+    auto spec = load("elf_data", order);
+    for (const char* name : {".rodata.str1.1", ".rodata.cst32"}) {
+      ASSERT_TRUE(spec.maps.contains(name)) << name << " " << order;
+      const auto& m = spec.maps.at(name);
+      EXPECT_TRUE(m.read_only()) << name;
+      ASSERT_EQ(m.contents.size(), 1u);
+      EXPECT_EQ(std::get<std::vector<std::byte>>(m.contents[0].value).size(), m.value_size);
+    }
+    EXPECT_EQ(spec.maps.at(".rodata.cst32").value_size, 32u);
+    const auto& str = std::get<std::vector<std::byte>>(spec.maps.at(".rodata.str1.1").contents[0].value);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(str.data()), 16), "0123456789abcdef");
+    auto refs = spec.programs.at("data_socket").map_references();
+    EXPECT_NE(std::find(refs.begin(), refs.end(), ".rodata.cst32"), refs.end());
+  }
 }

@@ -219,3 +219,69 @@ TEST(ElfReader, SurvivesRandomCorruption) {
   }
   EXPECT_GT(errors, 0);
 }
+
+TEST(ElfReader, MapSectionWithoutContentsIsNotAMapSection) {
+  // Found by fuzzing: a `maps` section whose type was changed to SHT_NULL has a size but no bytes.
+  auto bytes = test::read_object("elf_legacy");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto shoff = f->u64(bytes.data() + 40);
+  const auto idx = section(*f, "maps")->index;
+  auto bad = bytes;
+  test::put_u32(bad, shoff + idx * 64 + 4, elf::SHT_NULL);
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("reference to counts in section maps: not supported"), std::string::npos) << msg;
+}
+
+TEST(ElfReader, ResolvesOldLlvmRelativeCalls) {
+  // Old LLVM called functions of the same section with a relative offset and no relocation. Rebuild that form:
+  // detach .rel.text (point it at another section) and give middle's call to leaf its relative offset.
+  auto bytes = test::read_object("elf_legacy");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  auto syms = f->symbols();
+  ASSERT_TRUE(syms);
+  const auto* text = section(*f, ".text");
+  const auto* rel = section(*f, ".rel.text");
+  ASSERT_TRUE(text && rel);
+  std::uint64_t middle = 0, leaf = 0;
+  for (auto& s : *syms) {
+    if (s.name == "middle") middle = s.value;
+    if (s.name == "leaf") leaf = s.value;
+  }
+  auto data = f->data(*text);
+  std::uint64_t call = middle;
+  while (call < data.size() && static_cast<std::uint8_t>(data[call]) != 0x85) call += 8;
+  ASSERT_LT(call, data.size());
+  auto bad = bytes;
+  const auto shoff = f->u64(bytes.data() + 40);
+  test::put_u32(bad, shoff + rel->index * 64 + 44, section(*f, ".strtab")->index);  // sh_info
+  const auto rel_imm = static_cast<std::int32_t>((static_cast<std::int64_t>(leaf) - static_cast<std::int64_t>(call) - 8) / 8);
+  test::put_u32(bad, text->offset + call + 4, static_cast<std::uint32_t>(rel_imm));
+  auto spec = load_collection_spec(bad, "old-llvm.o");
+  ASSERT_TRUE(spec) << spec.error().message();
+  bool resolved = false;
+  for (const auto& ins : spec->programs.at("xdp_prog").instructions)
+    resolved |= ins.is_pseudo_call() && ins.reference() == "leaf";
+  EXPECT_TRUE(resolved);
+  // The same with a target that is not a function start is refused, naming the offset.
+  test::put_u32(bad, text->offset + call + 4, static_cast<std::uint32_t>(rel_imm + 1));
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("section .text: offset " + std::to_string(call) + ": resolving relative jump"), std::string::npos)
+      << msg;
+}
+
+TEST(ElfReader, RejectsNullSectionUsedAsStringTable) {
+  // Found by fuzzing: section 0 turned into the section name table, with contents beyond the file.
+  auto bytes = test::read_object("elf_data");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto shoff = f->u64(bytes.data() + 40);
+  auto bad = bytes;
+  test::put_u32(bad, shoff + 4, elf::SHT_STRTAB);     // section 0: sh_type
+  test::put_u64(bad, shoff + 24, bytes.size() + 64);  // sh_offset
+  test::put_u64(bad, shoff + 32, 16);                 // sh_size
+  test::put_u16(bad, 62, 0);                          // e_shstrndx
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("section 0: contents at offset"), std::string::npos) << msg;
+}
