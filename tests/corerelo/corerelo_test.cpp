@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ebpf/btf/core.hpp"
+#include "ebpf/btf/handle.hpp"
 #include "ebpf/collection.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "libbpf_compare.hpp"
@@ -147,6 +148,19 @@ TEST_F(CoreRelo, FieldsAgainstTargetBtf) {
   EXPECT_EQ(v[24], 1u);
   EXPECT_EQ(v[25], 1u);
 
+  // type_id_local names corerelo_s in the BTF the kernel holds for the program.
+  auto info = (*coll->program("fields"))->info();
+  ASSERT_TRUE(info) << info.error().message();
+  ASSERT_NE(info->btf_id, 0u);
+  auto handle = ebpf::btf::Handle::from_id(info->btf_id);
+  ASSERT_TRUE(handle) << handle.error().message();
+  auto loaded = handle->spec();
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  auto local_type = loaded->type(static_cast<ebpf::btf::TypeId>(v[15]));
+  ASSERT_TRUE(local_type);
+  EXPECT_EQ(local_type->name(), "corerelo_s");
+  EXPECT_EQ(local_type->kind(), ebpf::btf::Kind::struct_);
+
   auto g = coll->program("guarded_missing");
   ASSERT_TRUE(g);
   std::array<std::byte, 64> packet{};
@@ -238,6 +252,30 @@ TEST_F(CoreRelo, ReadsCurrentTaskFields) {
   std::string expected(comm);
   if (!expected.empty() && expected.back() == '\n') expected.pop_back();
   EXPECT_EQ(std::string(ids.comm, ::strnlen(ids.comm, sizeof ids.comm)), expected);
+}
+
+// A single program loaded from its spec takes the target from ProgramOptions.
+TEST_F(CoreRelo, LoadProgramWithKernelTypes) {
+  auto spec = ebpf::load_collection_spec(bpf_object("corerelo_task"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  ebpf::ProgramOptions opts;
+  opts.kernel_types = target_btf("/sys/kernel/btf/vmlinux");
+  auto prog = ebpf::load_program(spec->programs.at("task_fields"), {}, opts);
+  ASSERT_TRUE(prog) << prog.error().message();
+  struct TaskIds {
+    std::uint64_t pid, tgid, leader_pid;
+    char comm[16];
+  } ids{};
+  auto r = prog->run({.context = std::as_bytes(std::span(&ids, 1))});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(ids.tgid, static_cast<std::uint64_t>(::getpid()));
+
+  // Against a target without task_struct, the field loads are poisoned and reached.
+  opts.kernel_types = target_btf("corerelo_target");
+  auto bad = ebpf::load_program(spec->programs.at("task_fields"), {}, opts);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.error().is(ebpf::errc::bad_relocation)) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("task_struct"), std::string::npos) << bad.error().message();
 }
 
 // The same object and target loaded by Debian's libbpf give the same translated program.
