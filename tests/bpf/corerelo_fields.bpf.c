@@ -124,4 +124,17 @@ int guarded_missing(struct __sk_buff *skb) {
   return 7;
 }
 
+// Relocations inside a bpf-to-bpf function called from two places.
+static __attribute__((noinline)) long long sum_fields(struct corerelo_s *p) {
+  return p->a + p->b + p->in.y + bpf_core_field_offset(p->arr);
+}
+
+SEC("socket")
+int subprog(struct __sk_buff *skb) {
+  __u32 k = 0;
+  struct corerelo_s *p = bpf_map_lookup_elem(&input, &k);
+  if (!p) return 0;
+  return (int)(sum_fields(p) + (sum_fields(p) & 0xff));
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -161,6 +161,20 @@ TEST_F(CoreRelo, FieldsAgainstTargetBtf) {
   EXPECT_EQ(local_type->name(), "corerelo_s");
   EXPECT_EQ(local_type->kind(), ebpf::btf::Kind::struct_);
 
+  // Relocations in a bpf-to-bpf function (a + b + in.y + offsetof(arr)) called twice.
+  {
+    ebpf::CollectionOptions o2;
+    o2.programs.kernel_types = target;
+    auto sub = ebpf::Collection::load(only_programs(*spec, {"subprog"}), o2);
+    ASSERT_TRUE(sub) << sub.error().message();
+    ASSERT_TRUE((*sub->map("input"))->update(0u, input));
+    std::array<std::byte, 64> pkt{};
+    auto rs = (*sub->program("subprog"))->run({.data = pkt});
+    ASSERT_TRUE(rs);
+    const long long sum = t.a + t.b + t.in.y + static_cast<long long>(offsetof(corerelo_s, arr));
+    EXPECT_EQ(rs->retval, static_cast<std::uint32_t>(static_cast<std::uint64_t>(sum + (sum & 0xff))));
+  }
+
   auto g = coll->program("guarded_missing");
   ASSERT_TRUE(g);
   std::array<std::byte, 64> packet{};
@@ -303,6 +317,7 @@ void expect_same_as_libbpf(const std::string& stem, const std::string& prog, con
 TEST_F(CoreRelo, SameProgramsAsLibbpf) {
   expect_same_as_libbpf("corerelo_fields", "fields", "corerelo_target", {"fields"});
   expect_same_as_libbpf("corerelo_fields", "guarded_missing", "corerelo_target", {"guarded_missing"});
+  expect_same_as_libbpf("corerelo_fields", "subprog", "corerelo_target", {"subprog"});
   expect_same_as_libbpf("corerelo_kernel", "kernel_values", "", {"kernel_values"});
   expect_same_as_libbpf("corerelo_many", "many", "", {"many"});
   expect_same_as_libbpf("corerelo_task", "task_fields", "", {"task_fields"});
