@@ -759,8 +759,11 @@ Result<CoreResult> core_relocate(insn::Instructions& insns, const Spec& local, c
     if (rec == nullptr) continue;
     ++result.relocated;
     const auto kind = static_cast<CoreReloKind>(rec->kind);
+    // The verifier numbers instructions by slot; name both when they differ (lddw before this one).
     auto where = [&] {
-      return "instruction " + std::to_string(i) + ": CO-RE relocation " + core_describe(local, rec->type_id, rec->access, kind);
+      std::string w = "instruction " + std::to_string(i);
+      if (slot != i) w += " (slot " + std::to_string(slot) + ")";
+      return w + ": CO-RE relocation " + core_describe(local, rec->type_id, rec->access, kind);
     };
     if (rec->kind > static_cast<std::uint32_t>(CoreReloKind::type_matches))
       return fail(errc::not_supported, where() + ": unknown relocation kind " + std::to_string(rec->kind));
