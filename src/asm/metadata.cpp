@@ -1,6 +1,24 @@
 #include "ebpf/asm/metadata.hpp"
 
+#include <memory>
+#include <string>
+
 namespace ebpf::insn {
+
+SourceLine SourceLine::copy_of(std::string_view file_name, std::string_view line, std::uint32_t line_number,
+                               std::uint32_t column) {
+  SourceLine out;
+  out.line_number = line_number;
+  out.column = column;
+  if (file_name.empty() && line.empty()) return out;
+  auto text = std::make_shared<std::string>();
+  text->reserve(file_name.size() + line.size());
+  text->append(file_name).append(line);
+  out.file_name = std::string_view(*text).substr(0, file_name.size());
+  out.line = std::string_view(*text).substr(file_name.size());
+  out.owner = std::move(text);
+  return out;
+}
 
 detail::MetadataBlock& Metadata::edit() {
   if (block_ == nullptr) {

@@ -104,6 +104,7 @@ class Loader {
   std::shared_ptr<const btf::Spec> btf_;
   btf::Ext ext_;
   std::vector<btf::Type> datasecs_;
+  std::vector<btf::Type> decl_tags_;  // DECL_TAGs of whole declarations (not of members or parameters)
   std::vector<std::pair<std::string, std::string>> struct_ops_members_;  // program, "<struct>:<member>"
 };
 
@@ -149,7 +150,9 @@ Result<void> Loader::load_btf() {
     btf_ = std::make_shared<const btf::Spec>(std::move(spec));
     for (btf::TypeId id = btf_->first_id(); id < btf_->type_count(); ++id) {
       auto t = btf_->type(id);
-      if (t && t->kind() == btf::Kind::datasec) datasecs_.push_back(*t);
+      if (!t) continue;
+      if (t->kind() == btf::Kind::datasec) datasecs_.push_back(*t);
+      else if (t->kind() == btf::Kind::decl_tag && t->component_idx() == -1) decl_tags_.push_back(*t);
     }
   }
   if (!btf_) return {};
@@ -227,7 +230,50 @@ Result<void> Loader::load_relocations() {
   return {};
 }
 
+// iproute2's map-in-map identifiers (struct bpf_elf_map): an array/hash of maps whose `inner_id` equals another
+// map's `id` takes that map as its inner map template; a map with an `id`, no `inner_id` and an `inner_idx`
+// other than ~0 is stored at key `inner_idx` of every map of maps whose `inner_id` is its `id`.
+struct ElfMapIds {
+  std::string name;
+  std::uint32_t id = 0;
+  std::uint32_t inner_id = 0;
+  std::uint32_t inner_idx = 0;
+};
+constexpr std::uint64_t kElfMapSize = 36;  // sizeof(struct bpf_elf_map)
+
+Result<void> link_elf_maps(CollectionSpec& spec, const std::vector<ElfMapIds>& maps, std::endian order) {
+  for (const auto& outer : maps) {
+    MapSpec& o = spec.maps.at(outer.name);
+    if (outer.inner_id == 0 || (o.type != MapType::array_of_maps && o.type != MapType::hash_of_maps)) continue;
+    const ElfMapIds* inner = nullptr;
+    for (const auto& cand : maps)
+      if (cand.id == outer.inner_id && &cand != &outer) inner = &cand;
+    if (inner == nullptr)
+      return fail(errc::malformed, "load maps: map " + outer.name + ": inner map with id " +
+                                       std::to_string(outer.inner_id) + " not found");
+    const MapSpec& i = spec.maps.at(inner->name);
+    if (i.type == MapType::array_of_maps || i.type == MapType::hash_of_maps)
+      return fail(errc::not_supported, "load maps: map " + outer.name + ": inner map " + inner->name +
+                                           ": nested inner maps are not supported");
+    o.inner_map = std::make_unique<MapSpec>(i);
+    if (inner->inner_id != 0 || inner->inner_idx == 0xffffffffu) continue;
+    if (o.key_size != 0 && o.key_size != 4)
+      return fail(errc::malformed, "load maps: map " + outer.name + ": key size " + std::to_string(o.key_size) +
+                                       ": cannot store inner map " + inner->name + " at index " +
+                                       std::to_string(inner->inner_idx));
+    MapKV kv;
+    kv.key.resize(4);
+    std::uint32_t key = inner->inner_idx;  // in the object's byte order, like the rest of the contents
+    if (order != std::endian::native) key = __builtin_bswap32(key);
+    std::memcpy(kv.key.data(), &key, 4);
+    kv.value = ObjectRef{inner->name};
+    o.contents.push_back(std::move(kv));
+  }
+  return {};
+}
+
 Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
+  std::vector<ElfMapIds> elf_maps;
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
     if (si.kind != Kind::legacy_maps) continue;
@@ -255,15 +301,21 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
       m.value_size = f_.u32(p + 8);
       m.max_entries = f_.u32(p + 12);
       m.flags = f_.u32(p + 16);
-      if (size > 20) {
+      if (size >= kElfMapSize) {
+        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx: interpreted here, so
+        // only what follows them is left in `extra`.
+        ElfMapIds ids{name, f_.u32(p + 20), f_.u32(p + 28), f_.u32(p + 32)};
+        if (f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
+        m.extra.assign(p + kElfMapSize, p + size);
+        if (ids.id != 0 || ids.inner_id != 0) elf_maps.push_back(std::move(ids));
+      } else if (size > 20) {
         m.extra.assign(p + 20, p + size);
-        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx.
         if (size >= 28 && f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
       }
       spec.maps.emplace(name, std::move(m));
     }
   }
-  return {};
+  return link_elf_maps(spec, elf_maps, f_.byte_order());
 }
 
 // An unsigned value encoded in a BTF map definition member: __uint(name, N) is `int (*name)[N]`, and __ulong
@@ -295,7 +347,32 @@ Result<std::uint32_t> btf_pointee_size(const btf::Spec& b, btf::TypeId id, const
   return static_cast<std::uint32_t>(size);
 }
 
+// Values already decoded from BTF map definitions, by type id: definitions of one object share most of their
+// member types (`int (*)[1]` for BPF_MAP_TYPE_HASH, `__u32 *` keys...). Fixed size, no allocation.
+class BtfValueCache {
+ public:
+  enum Query : std::uint32_t { uint_value = 0, pointee_size = 1 };
+  std::optional<std::uint64_t> find(Query q, btf::TypeId id) const noexcept {
+    const std::uint64_t key = (std::uint64_t{id} << 1) | q;
+    for (std::size_t i = 0; i < n_; ++i)
+      if (keys_[i] == key) return values_[i];
+    return std::nullopt;
+  }
+  void add(Query q, btf::TypeId id, std::uint64_t value) noexcept {
+    if (n_ == kSize) return;
+    keys_[n_] = (std::uint64_t{id} << 1) | q;
+    values_[n_++] = value;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 32;
+  std::uint64_t keys_[kSize];
+  std::uint64_t values_[kSize];
+  std::size_t n_ = 0;
+};
+
 struct BtfMapContext {
+  BtfValueCache& cache;
   const btf::Spec& btf;
   const SectionInfo& maps;   // the .maps section: relocations of `values`
   std::uint64_t var_offset;  // of the map variable within .maps
@@ -305,6 +382,20 @@ struct BtfMapContext {
 };
 
 Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner);
+
+Result<std::uint32_t> cached_u32(BtfValueCache& cache, const btf::Spec& b, btf::TypeId id) {
+  if (auto v = cache.find(BtfValueCache::uint_value, id)) return static_cast<std::uint32_t>(*v);
+  EBPF_TRY(auto v, btf_u32(b, id));
+  cache.add(BtfValueCache::uint_value, id, v);
+  return v;
+}
+
+Result<std::uint32_t> cached_pointee_size(BtfValueCache& cache, const btf::Spec& b, btf::TypeId id, const char* what) {
+  if (auto v = cache.find(BtfValueCache::pointee_size, id)) return static_cast<std::uint32_t>(*v);
+  EBPF_TRY(auto v, btf_pointee_size(b, id, what));
+  cache.add(BtfValueCache::pointee_size, id, v);
+  return v;
+}
 
 Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::Member& member, bool inner) {
   if (inner) return fail(errc::not_supported, "nested inner maps are not supported");
@@ -352,6 +443,31 @@ Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::M
   return {};
 }
 
+// The members a BTF map definition may have.
+enum class MapField : std::uint8_t {
+  unknown, type, map_flags, max_entries, numa_node, map_extra, pinning, key, value, key_size, value_size, values
+};
+
+MapField map_field(std::string_view n) noexcept {
+  using namespace std::string_view_literals;
+  switch (n.size()) {
+    case 3: return n == "key"sv ? MapField::key : MapField::unknown;
+    case 4: return n == "type"sv ? MapField::type : MapField::unknown;
+    case 5: return n == "value"sv ? MapField::value : MapField::unknown;
+    case 6: return n == "values"sv ? MapField::values : MapField::unknown;
+    case 7: return n == "pinning"sv ? MapField::pinning : MapField::unknown;
+    case 8: return n == "key_size"sv ? MapField::key_size : MapField::unknown;
+    case 9:
+      if (n == "map_flags"sv) return MapField::map_flags;
+      if (n == "numa_node"sv) return MapField::numa_node;
+      if (n == "map_extra"sv) return MapField::map_extra;
+      return MapField::unknown;
+    case 10: return n == "value_size"sv ? MapField::value_size : MapField::unknown;
+    case 11: return n == "max_entries"sv ? MapField::max_entries : MapField::unknown;
+    default: return MapField::unknown;
+  }
+}
+
 Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner) {
   const auto& b = ctx.btf;
   if (def.kind() != btf::Kind::struct_)
@@ -361,55 +477,61 @@ Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name,
   const std::size_t n = def.vlen();
   for (std::size_t i = 0; i < n; ++i) {
     const auto member = def.member(i);
-    const std::string field = str(member.name);
-    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + field)); };
-    if (field == "type") {
-      auto v = btf_u32(b, member.type);
+    const MapField field = map_field(member.name);
+    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + str(member.name))); };
+    // Most fields are a 32-bit number encoded in the member's type.
+    std::uint32_t* target = nullptr;
+    std::uint32_t type_value = 0;
+    switch (field) {
+      case MapField::type: target = &type_value; break;
+      case MapField::map_flags: target = &m.flags; break;
+      case MapField::max_entries: target = &m.max_entries; break;
+      case MapField::numa_node: target = &m.numa_node; break;
+      case MapField::key_size: target = &m.key_size; break;
+      case MapField::value_size: target = &m.value_size; break;
+      default: break;
+    }
+    if (target != nullptr) {
+      auto v = cached_u32(ctx.cache, b, member.type);
       if (!v) return wrap(v.error());
-      m.type = static_cast<MapType>(*v);
-    } else if (field == "map_flags") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.flags = *v;
-    } else if (field == "max_entries") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.max_entries = *v;
-    } else if (field == "numa_node") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.numa_node = *v;
-    } else if (field == "map_extra") {
-      auto v = btf_uint(b, member.type);
-      if (!v) return wrap(v.error());
-      m.map_extra = *v;
-    } else if (field == "pinning") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
-      m.pinning = *v == 1 ? PinType::by_name : PinType::none;
-    } else if (field == "key") {
-      auto v = btf_pointee_size(b, member.type, "key");
-      if (!v) return wrap(v.error());
-      m.key_size = *v;
-    } else if (field == "value") {
-      auto v = btf_pointee_size(b, member.type, "value");
-      if (!v) return wrap(v.error());
-      m.value_size = *v;
-    } else if (field == "key_size") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.key_size = *v;
-    } else if (field == "value_size") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.value_size = *v;
-    } else if (field == "values") {
-      if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
-      auto r = parse_btf_values(ctx, m, member, inner);
-      if (!r) return wrap(r.error());
-    } else {
-      return fail(errc::malformed, "unrecognized field " + field + " in BTF map definition");
+      *target = *v;
+      if (field == MapField::type) m.type = static_cast<MapType>(type_value);
+      continue;
+    }
+    switch (field) {
+      case MapField::map_extra: {
+        auto v = btf_uint(b, member.type);
+        if (!v) return wrap(v.error());
+        m.map_extra = *v;
+        break;
+      }
+      case MapField::pinning: {
+        auto v = cached_u32(ctx.cache, b, member.type);
+        if (!v) return wrap(v.error());
+        if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
+        m.pinning = *v == 1 ? PinType::by_name : PinType::none;
+        break;
+      }
+      case MapField::key: {
+        auto v = cached_pointee_size(ctx.cache, b, member.type, "key");
+        if (!v) return wrap(v.error());
+        m.key_size = *v;
+        break;
+      }
+      case MapField::value: {
+        auto v = cached_pointee_size(ctx.cache, b, member.type, "value");
+        if (!v) return wrap(v.error());
+        m.value_size = *v;
+        break;
+      }
+      case MapField::values: {
+        if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
+        auto r = parse_btf_values(ctx, m, member, inner);
+        if (!r) return wrap(r.error());
+        break;
+      }
+      default:
+        return fail(errc::malformed, "unrecognized field " + str(member.name) + " in BTF map definition");
     }
   }
   return m;
@@ -424,6 +546,7 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
     auto ds = datasec(sec.name);
     if (!ds) return fail(errc::malformed, ctx() + ": cannot find section '" + str(sec.name) + "' in BTF");
     auto data = f_.data(sec);
+    BtfValueCache cache;
     for (std::size_t i = 0; i < ds->vlen(); ++i) {
       auto vs = ds->var_info(i);
       auto var = btf_->type(vs.type);
@@ -447,9 +570,12 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
       if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
       auto def = btf_->resolve(var->ref());
       if (!def) return fail(def.error().with_context(ctx() + ": map " + name));
-      BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
+      BtfMapContext mc{cache, *btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
       auto m = parse_btf_map(mc, name, *def, false);
       if (!m) return fail(m.error().with_context(ctx() + ": map " + name));
+      for (const auto& tag : decl_tags_)
+        if (tag.ref() == vs.type || tag.ref() == var->ref() || tag.ref() == def->id())
+          m->tags.push_back(str(tag.name()));
       spec.maps.emplace(name, std::move(*m));
     }
   }
@@ -743,9 +869,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       }
       for (const auto& group : ext_.line_info) {
         if (group.section != sec.name) continue;
+        // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
+        const std::shared_ptr<const void> owner = btf_->impl_shared();
         for (const auto& l : group.records) {
           EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
-          ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line_text), l.line, l.column});
+          ins->metadata.set_source(insn::SourceLine{l.file_name, l.line_text, l.line, l.column, owner});
         }
       }
       for (const auto& group : ext_.core_relos) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,12 +18,26 @@
 namespace ebpf::insn {
 
 // A line of source code an instruction was compiled from (from .BTF.ext line info).
+//
+// The texts are views into an immutable string table (an object's .BTF strings) that `owner` keeps alive, so
+// attaching a line to an instruction copies no text and copies of the line share it. A line built by hand
+// may view static strings (owner null) or own copies of its texts: SourceLine::copy_of.
 struct SourceLine {
-  std::string file_name;
-  std::string line;  // the text of the line
+  std::string_view file_name;
+  std::string_view line;  // the text of the line
   std::uint32_t line_number = 0;
   std::uint32_t column = 0;
-  friend bool operator==(const SourceLine&, const SourceLine&) = default;
+  std::shared_ptr<const void> owner;  // keeps file_name and line alive; null if they are static
+
+  // A line owning copies of `file_name` and `line` (one allocation).
+  static SourceLine copy_of(std::string_view file_name, std::string_view line, std::uint32_t line_number,
+                            std::uint32_t column);
+
+  // Equal texts and positions (wherever the texts are stored).
+  friend bool operator==(const SourceLine& a, const SourceLine& b) noexcept {
+    return a.file_name == b.file_name && a.line == b.line && a.line_number == b.line_number &&
+           a.column == b.column;
+  }
 };
 
 // A CO-RE relocation record attached to an instruction (from .BTF.ext core relocations).
