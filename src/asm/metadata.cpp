@@ -1,6 +1,8 @@
 #include "ebpf/asm/metadata.hpp"
 
+#include <atomic>
 #include <memory>
+#include <new>
 #include <string>
 
 namespace ebpf::insn {
@@ -29,6 +31,64 @@ detail::MetadataBlock& Metadata::edit() {
     block_ = copy;
   }
   return *block_;
+}
+
+namespace detail {
+
+// Header followed by `capacity` slots for blocks. `live` counts the blocks placed and not yet destroyed, plus
+// one for the arena object itself.
+struct ArenaStorage {
+  std::atomic<std::size_t> live{1};
+  std::size_t capacity = 0;
+  std::size_t used = 0;
+  MetadataBlock* slot(std::size_t i) noexcept {
+    auto* base = reinterpret_cast<unsigned char*>(this) + slots_offset();
+    return reinterpret_cast<MetadataBlock*>(base + i * sizeof(MetadataBlock));
+  }
+  static constexpr std::size_t slots_offset() noexcept {
+    return (sizeof(ArenaStorage) + alignof(MetadataBlock) - 1) / alignof(MetadataBlock) * alignof(MetadataBlock);
+  }
+};
+
+namespace {
+void release_storage(ArenaStorage* s) noexcept {
+  if (s->live.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  s->~ArenaStorage();
+  ::operator delete(static_cast<void*>(s));
+}
+}  // namespace
+
+void destroy(MetadataBlock* block) noexcept {
+  ArenaStorage* arena = block->arena;
+  if (arena == nullptr) {
+    delete block;
+    return;
+  }
+  block->~MetadataBlock();
+  release_storage(arena);
+}
+
+}  // namespace detail
+
+MetadataArena::MetadataArena(std::size_t capacity) {
+  if (capacity == 0) return;
+  static_assert(alignof(detail::MetadataBlock) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ &&
+                alignof(detail::ArenaStorage) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  void* mem = ::operator new(detail::ArenaStorage::slots_offset() + capacity * sizeof(detail::MetadataBlock));
+  storage_ = new (mem) detail::ArenaStorage();
+  storage_->capacity = capacity;
+}
+
+MetadataArena::~MetadataArena() {
+  if (storage_ != nullptr) detail::release_storage(storage_);
+}
+
+void MetadataArena::place(Metadata& m) noexcept {
+  if (m.block_ != nullptr || storage_ == nullptr || storage_->used == storage_->capacity) return;
+  auto* block = new (storage_->slot(storage_->used++)) detail::MetadataBlock();
+  block->arena = storage_;
+  storage_->live.fetch_add(1, std::memory_order_relaxed);
+  m.block_ = block;
 }
 
 bool operator==(const Metadata& a, const Metadata& b) noexcept {

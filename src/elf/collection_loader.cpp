@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -321,6 +322,10 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
 // An unsigned value encoded in a BTF map definition member: __uint(name, N) is `int (*name)[N]`, and __ulong
 // (64-bit map_extra) is an enum whose single enumerator holds the value.
 Result<std::uint64_t> btf_uint(const btf::Spec& b, btf::TypeId id) {
+  // The usual shape, `int (*)[N]` with no qualifiers or typedefs: two lookups.
+  if (auto t = b.type(id); t && t->kind() == btf::Kind::ptr) {
+    if (auto arr = b.type(t->ref()); arr && arr->kind() == btf::Kind::array) return std::uint64_t{arr->array().nelems};
+  }
   EBPF_TRY(auto t, b.resolve(id));
   if (t.is_enum()) {
     if (t.vlen() == 0) return fail(errc::malformed, "enum without values");
@@ -842,6 +847,32 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
       return &insns[static_cast<std::size_t>(index_of[off / 8])];
     };
+    // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
+    // allocation.
+    std::size_t with_metadata = 0;
+    {
+      std::vector<std::uint8_t> marked(insns.size(), 0);
+      auto mark = [&](std::uint64_t off) {
+        if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return;
+        auto& m = marked[static_cast<std::size_t>(index_of[off / 8])];
+        with_metadata += m == 0;
+        m = 1;
+      };
+      for (const Symbol* sym : si.symbols) mark(sym->value);
+      for (const auto& group : ext_.func_info)
+        if (group.section == sec.name)
+          for (const auto& f : group.records) mark(f.insn_off);
+      for (const auto& group : ext_.line_info)
+        if (group.section == sec.name)
+          for (const auto& l : group.records) mark(l.insn_off);
+      for (const auto& group : ext_.core_relos)
+        if (group.section == sec.name)
+          for (const auto& c : group.records) mark(c.insn_off);
+      for (const auto& r : si.relocations) mark(r.first);
+      insn::MetadataArena arena(with_metadata);
+      for (std::size_t k = 0; k < insns.size(); ++k)
+        if (marked[k] != 0) arena.place(insns[k].metadata);
+    }
     // Function boundaries.
     for (const Symbol* sym : si.symbols) {
       insn::Instruction* ins = at_offset(sym->value);
@@ -1019,10 +1050,12 @@ Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
     ::close(fd);
     return fail(Error::make(errc::sys, name + ": stat", err));
   }
-  std::vector<std::byte> buf(static_cast<std::size_t>(st.st_size));
+  // Uninitialised: read() fills it (zeroing a buffer about to be overwritten costs a few percent of the open).
+  const auto size = static_cast<std::size_t>(st.st_size);
+  std::unique_ptr<std::byte[]> buf(new std::byte[size]);
   std::size_t got = 0;
-  while (got < buf.size()) {
-    const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
+  while (got < size) {
+    const ssize_t n = ::read(fd, buf.get() + got, size - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
@@ -1033,8 +1066,7 @@ Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
     got += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  buf.resize(got);
-  return load_collection_spec(buf, name);
+  return load_collection_spec(std::span<const std::byte>(buf.get(), got), name);
 }
 
 }  // namespace ebpf

@@ -48,9 +48,14 @@ struct CoreRelocation {
   friend bool operator==(const CoreRelocation&, const CoreRelocation&) = default;
 };
 
+class MetadataArena;
+
 namespace detail {
+struct ArenaStorage;
+
 struct MetadataBlock {
   mutable std::atomic<std::uint32_t> refs{1};
+  ArenaStorage* arena = nullptr;  // the storage this block was placed in by a MetadataArena; null: own allocation
   std::string symbol;
   std::string reference;
   std::optional<SourceLine> source;
@@ -63,6 +68,9 @@ struct MetadataBlock {
         core_relocation(o.core_relocation) {}
   MetadataBlock& operator=(const MetadataBlock&) = delete;
 };
+
+// Frees a block whose last reference was dropped.
+void destroy(MetadataBlock* block) noexcept;
 }  // namespace detail
 
 class Metadata {
@@ -123,13 +131,33 @@ class Metadata {
 
  private:
   void release() noexcept {
-    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete block_;
+    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::destroy(block_);
     block_ = nullptr;
   }
   // The block, unshared: allocated or copied as needed.
   detail::MetadataBlock& edit();
+  friend class MetadataArena;
 
   detail::MetadataBlock* block_ = nullptr;
+};
+
+// Places the metadata blocks of many instructions in one allocation, for loaders that attach metadata to
+// many instructions at once (the ELF loader: symbols, references, line and func info, CO-RE relocations).
+// Blocks behave as usual (copies share them, edits of shared blocks copy them out to the heap); the storage
+// is freed when the arena and every block placed in it are gone.
+class MetadataArena {
+ public:
+  explicit MetadataArena(std::size_t capacity);
+  ~MetadataArena();
+  MetadataArena(const MetadataArena&) = delete;
+  MetadataArena& operator=(const MetadataArena&) = delete;
+
+  // Gives `m` a block from the arena if it has none and the arena is not full (then the next edit allocates
+  // on its own, as without an arena).
+  void place(Metadata& m) noexcept;
+
+ private:
+  detail::ArenaStorage* storage_ = nullptr;
 };
 
 }  // namespace ebpf::insn
