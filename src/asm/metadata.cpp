@@ -35,8 +35,8 @@ detail::MetadataBlock& Metadata::edit() {
 
 namespace detail {
 
-// Header followed by `capacity` slots for blocks. `live` counts the blocks placed and not yet destroyed, plus
-// one for the arena object itself.
+// Header followed by `capacity` slots for blocks. `live` counts the slots not yet destroyed (all of them while
+// the arena hands them out: the arena gives back the unused ones when it goes) plus one for the arena object.
 struct ArenaStorage {
   std::atomic<std::size_t> live{1};
   std::size_t capacity = 0;
@@ -77,17 +77,20 @@ MetadataArena::MetadataArena(std::size_t capacity) {
   void* mem = ::operator new(detail::ArenaStorage::slots_offset() + capacity * sizeof(detail::MetadataBlock));
   storage_ = new (mem) detail::ArenaStorage();
   storage_->capacity = capacity;
+  storage_->live.store(capacity + 1, std::memory_order_relaxed);  // placing a block then needs no atomic
 }
 
 MetadataArena::~MetadataArena() {
-  if (storage_ != nullptr) detail::release_storage(storage_);
+  if (storage_ == nullptr) return;
+  const std::size_t unused = storage_->capacity - storage_->used;
+  if (unused > 0) storage_->live.fetch_sub(unused, std::memory_order_relaxed);  // still held by the arena: > 0
+  detail::release_storage(storage_);
 }
 
 void MetadataArena::place(Metadata& m) noexcept {
   if (m.block_ != nullptr || storage_ == nullptr || storage_->used == storage_->capacity) return;
   auto* block = new (storage_->slot(storage_->used++)) detail::MetadataBlock();
   block->arena = storage_;
-  storage_->live.fetch_add(1, std::memory_order_relaxed);
   m.block_ = block;
 }
 

@@ -18,6 +18,7 @@
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
 #include "ebpf/btf/ext.hpp"
+#include "../btf/impl.hpp"  // the loader scans type kinds straight from the headers
 
 namespace ebpf {
 namespace {
@@ -149,11 +150,17 @@ Result<void> Loader::load_btf() {
     // No Spec::validate() here: every accessor the loader uses is bounds-checked (ids, strings, members), and
     // the deep validation would cost a sixth of the whole open. Users get the spec as parsed.
     btf_ = std::make_shared<const btf::Spec>(std::move(spec));
-    for (btf::TypeId id = btf_->first_id(); id < btf_->type_count(); ++id) {
-      auto t = btf_->type(id);
-      if (!t) continue;
-      if (t->kind() == btf::Kind::datasec) datasecs_.push_back(*t);
-      else if (t->kind() == btf::Kind::decl_tag && t->component_idx() == -1) decl_tags_.push_back(*t);
+    // One pass over the raw headers' kinds (parse checked that every header lies within the type section).
+    const btf::detail::SpecImpl& impl = *btf_->impl();
+    for (std::size_t i = 0; i < impl.offsets.size(); ++i) {
+      std::uint32_t info;
+      std::memcpy(&info, impl.types + impl.offsets[i] + 4, 4);
+      if (impl.swap) info = __builtin_bswap32(info);
+      const auto kind = static_cast<btf::Kind>((info >> 24) & 0x1f);
+      if (kind != btf::Kind::datasec && kind != btf::Kind::decl_tag) continue;
+      const btf::Type t = impl.type(impl.first_id + static_cast<btf::TypeId>(i));
+      if (kind == btf::Kind::datasec) datasecs_.push_back(t);
+      else if (t.component_idx() == -1) decl_tags_.push_back(t);
     }
   }
   if (!btf_) return {};
