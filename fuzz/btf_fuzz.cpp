@@ -5,6 +5,7 @@
 
 #include "ebpf/btf/btf.hpp"
 #include "ebpf/btf/builder.hpp"
+#include "ebpf/btf/dump.hpp"
 
 using namespace ebpf::btf;
 
@@ -34,6 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)spec->find(t->name(), t->kind());
   }
   (void)spec->find("task_struct");
+  if (n < 4096) {
+    sink += dump_raw(*spec).size() + dump_json(*spec).size();
+    auto c = dump_c(*spec);
+    if (c) sink += c->size();
+  }
   if (valid && n < 4096) {
     Builder b;
     if (b.copy_all(*spec)) {

@@ -162,6 +162,23 @@ TypeId Builder::add_type_tag(std::string_view name, TypeId target) {
   return push(add_string(name), Kind::type_tag, false, 0, target, {});
 }
 
+Result<void> Builder::set_datasec(TypeId id, std::uint32_t size, std::span<const VarSecInfo> vars) {
+  if (id == 0 || id >= starts_.size()) return fail(errc::invalid_argument, "btf: set_datasec: no type " + std::to_string(id));
+  std::uint32_t start = starts_[id];
+  std::uint32_t info = words_[start + 1];
+  if (info_kind(info) != Kind::datasec)
+    return fail(errc::invalid_argument, "btf: set_datasec: type " + std::to_string(id) + " is not a DATASEC");
+  if (info_vlen(info) != vars.size())
+    return fail(errc::invalid_argument, "btf: set_datasec: expected " + std::to_string(info_vlen(info)) + " variables");
+  words_[start + 2] = size;
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    words_[start + 3 + 3 * i] = vars[i].type;
+    words_[start + 3 + 3 * i + 1] = vars[i].offset;
+    words_[start + 3 + 3 * i + 2] = vars[i].size;
+  }
+  return {};
+}
+
 // ---- Deep copy ----
 
 Result<TypeId> Builder::copy(const Spec& spec, TypeId root) {
@@ -374,7 +391,7 @@ Result<std::vector<std::byte>> Builder::marshal(const MarshalOptions& options) c
   blob[3] = std::byte{0};
   std::uint32_t hdr[] = {static_cast<std::uint32_t>(detail::kHeaderSize), 0, type_len, type_len, str_len};
   std::memcpy(blob.data() + 4, hdr, sizeof hdr);
-  std::memcpy(blob.data() + detail::kHeaderSize, out.data(), type_len);
+  if (type_len != 0) std::memcpy(blob.data() + detail::kHeaderSize, out.data(), type_len);
   std::memcpy(blob.data() + detail::kHeaderSize + type_len, strings.data(), str_len);
   return blob;
 }

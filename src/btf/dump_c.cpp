@@ -136,6 +136,9 @@ class CDumper {
         return {};
       case Kind::struct_: case Kind::union_:
         if (t.name().empty()) {
+          // Inlined where used: its requirements are met once (marking first also breaks cycles).
+          if (state_[id] != kNone) return {};
+          state_[id] = kDefined;
           for (std::size_t i = 0; i < t.vlen(); ++i) EBPF_TRY_VOID(require(t.member(i).type, true, depth + 1));
           return {};
         }
@@ -147,6 +150,8 @@ class CDumper {
         return {};
       case Kind::fwd: declare(id); return {};
       case Kind::func_proto:
+        if (state_[id] != kNone) return {};
+        state_[id] = kDefined;
         EBPF_TRY_VOID(require(t.ref(), false, depth + 1));
         for (std::size_t i = 0; i < t.vlen(); ++i) EBPF_TRY_VOID(require(t.param(i).type, false, depth + 1));
         return {};
@@ -190,6 +195,16 @@ class CDumper {
 
   // Unnamed bitfields covering bits [from, to).
   static void pad(std::string& s, std::uint64_t from, std::uint64_t to, int indent) {
+    if (to - from > 512) {
+      // Large gaps as one byte array (bounded output whatever the offsets say).
+      if (from % 8 != 0) {
+        s += tabs(indent) + "long: " + std::to_string(8 - from % 8) + ";\n";
+        from += 8 - from % 8;
+      }
+      std::uint64_t bytes = (to - from) / 8;
+      s += tabs(indent) + "char __pad_" + std::to_string(from / 8) + "[" + std::to_string(bytes) + "];\n";
+      from += bytes * 8;
+    }
     while (from < to) {
       std::uint64_t room = 64 - from % 64;
       std::uint64_t n = to - from < room ? to - from : room;
@@ -220,6 +235,8 @@ class CDumper {
   }
 
   std::string body(const Type& t, int indent) {
+    // Anonymous types nest by value; only malformed BTF (a cycle) nests this deep.
+    if (indent > 64) return "{ /* nesting too deep */ }";
     std::string s = "{\n";
     if (t.is_enum()) {
       for (std::size_t i = 0; i < t.vlen(); ++i) {

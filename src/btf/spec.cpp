@@ -201,12 +201,12 @@ Result<Spec> Spec::parse_elf_section(std::span<const std::byte> section, std::en
 
 Result<Spec> Spec::load_file(const std::filesystem::path& path, const Spec* base) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(errc::sys, "open " + path.string(), errno);
+  if (fd < 0) return unexpected(Error::from_errno(errno, "open").with_context(path.string()));
   struct stat st{};
   if (::fstat(fd, &st) != 0) {
     int e = errno;
     ::close(fd);
-    return fail(errc::sys, "stat " + path.string(), e);
+    return unexpected(Error::from_errno(e, "stat").with_context(path.string()));
   }
   std::size_t len = static_cast<std::size_t>(st.st_size);
   if (len > 0) {
@@ -237,7 +237,7 @@ Result<Spec> Spec::load_file(const std::filesystem::path& path, const Spec* base
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
-      return fail(errc::sys, "read " + path.string(), e);
+      return unexpected(Error::from_errno(e, "read").with_context(path.string()));
     }
     if (n == 0) break;
     have += static_cast<std::size_t>(n);
@@ -284,8 +284,9 @@ Result<Spec> parse_impl(std::shared_ptr<const detail::Storage> storage, std::spa
   if (std::uint64_t{str_off} + str_len > data_len) return unexpected(malformed("btf: string section out of bounds"));
   if (type_off % 4 != 0) return unexpected(malformed("btf: type section misaligned"));
   if (type_len % 4 != 0) return unexpected(malformed("btf: type section length not a multiple of 4"));
-  if (type_off < str_off ? std::uint64_t{type_off} + type_len > str_off
-                         : std::uint64_t{str_off} + str_len > type_off)
+  if (type_len != 0 && str_len != 0 &&
+      (type_off < str_off ? std::uint64_t{type_off} + type_len > str_off
+                          : std::uint64_t{str_off} + str_len > type_off))
     return unexpected(malformed("btf: type and string sections overlap"));
 
   auto impl = std::make_shared<SpecImpl>();
@@ -314,10 +315,12 @@ Result<Spec> parse_impl(std::shared_ptr<const detail::Storage> storage, std::spa
 
   // One linear pass: record each type's offset and check it fits.
   // Count first (no reallocation while filling) with an upper bound of type_len / 12.
+  // Offsets go to a scratch array sized for the most types the section could hold (12 bytes each), then to
+  // an exact-size vector: no reallocation in the loop, nothing retained beyond one uint32 per type.
   const std::byte* t = impl->types;
   std::uint32_t pos = 0;
-  std::vector<std::uint32_t>& offsets = impl->offsets;
-  offsets.reserve(type_len / 16 + 16);
+  std::size_t count = 0;
+  auto scratch = std::make_unique_for_overwrite<std::uint32_t[]>(type_len / detail::kTypeHeaderSize + 1);
   while (pos < type_len) {
     if (type_len - pos < detail::kTypeHeaderSize) return unexpected(malformed("btf: truncated type header"));
     std::uint32_t info = load32(t + pos + 4, swap);
@@ -326,12 +329,11 @@ Result<Spec> parse_impl(std::shared_ptr<const detail::Storage> storage, std::spa
     std::uint32_t vlen = info & 0xffff;
     std::size_t need = detail::kTypeHeaderSize + detail::extra_size(kind, vlen);
     if (need > type_len - pos) return unexpected(malformed("btf: truncated type"));
-    offsets.push_back(pos);
+    scratch[count++] = pos;
     pos += static_cast<std::uint32_t>(need);
   }
-  if (std::uint64_t{impl->first_id} + offsets.size() > 0x7fffffffu)
-    return unexpected(malformed("btf: too many types"));
-  offsets.shrink_to_fit();
+  if (std::uint64_t{impl->first_id} + count > 0x7fffffffu) return unexpected(malformed("btf: too many types"));
+  impl->offsets.assign(scratch.get(), scratch.get() + count);
   return Spec(std::shared_ptr<const SpecImpl>(std::move(impl)));
 }
 
@@ -352,34 +354,49 @@ Result<std::string_view> Spec::string_at(std::uint32_t offset) const noexcept {
 namespace detail {
 
 std::uint64_t name_hash(std::string_view s) noexcept {
-  // FNV-1a, 64 bit.
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
+  // Word-at-a-time multiply-xorshift; only used within one process, so host byte order is fine.
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
   }
+  std::uint64_t w = 0;
+  for (std::size_t j = i; j < s.size(); ++j) w = (w << 8) | static_cast<unsigned char>(s[j]);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 29;
   return h;
 }
 
 void SpecImpl::build_names() const {
   std::call_once(names_once, [this] {
-    std::size_t named = 0;
-    for (std::uint32_t off : offsets) {
-      std::uint32_t n = load32(types + off, swap);
-      if (n != 0) ++named;
-    }
-    std::size_t cap = 16;
-    while (cap < named + named / 2) cap <<= 1;
-    names.assign(cap, 0);
-    names_mask = static_cast<std::uint32_t>(cap - 1);
+    // Pass 1 (sequential over types and strings): the home slot of every named type.
+    // Pass 2: insert, prefetching slots a few entries ahead so the table's cache misses overlap.
+    struct Pending {
+      std::uint32_t hash;
+      TypeId id;
+    };
+    std::vector<Pending> pending;
+    pending.reserve(offsets.size());
     for (std::size_t i = 0; i < offsets.size(); ++i) {
       std::uint32_t n = load32(types + offsets[i], swap);
       if (n == 0) continue;
       std::string_view s = str(n);
       if (s.empty()) continue;
-      std::uint32_t slot = static_cast<std::uint32_t>(name_hash(s)) & names_mask;
+      pending.push_back({static_cast<std::uint32_t>(name_hash(s)), first_id + static_cast<std::uint32_t>(i)});
+    }
+    std::size_t cap = 16;
+    while (cap < pending.size() + pending.size() / 2) cap <<= 1;
+    names.assign(cap, 0);
+    names_mask = static_cast<std::uint32_t>(cap - 1);
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (i + kAhead < pending.size()) __builtin_prefetch(&names[pending[i + kAhead].hash & names_mask], 1);
+      std::uint32_t slot = pending[i].hash & names_mask;
       while (names[slot] != 0) slot = (slot + 1) & names_mask;
-      names[slot] = first_id + static_cast<std::uint32_t>(i);
+      names[slot] = pending[i].id;
     }
   });
 }

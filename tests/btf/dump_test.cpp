@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <unordered_map>
 
 #include "btf_test_util.hpp"
@@ -80,6 +81,9 @@ TEST(BtfDump, BadInputIsAnError) {
   std::string out = run_capture(test::tool_path().string() + " btf dump " + junk.string() + " 2>&1", &st);
   EXPECT_NE(st, 0);
   EXPECT_NE(out.find("bad magic"), std::string::npos) << out;
+  out = run_capture(test::tool_path().string() + " btf dump " + (dir / "missing").string() + " 2>&1", &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("missing: open: No such file or directory"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
 }
 
@@ -110,10 +114,81 @@ TEST(BtfDump, VmlinuxHeaderCompilesAndKeepsLayouts) {
                  std::string(m.name) + "\");\n";
     }
   }
+  // sizeof of every struct and union whose tag is unique (duplicates are renamed name___2), except those holding
+  // __builtin_va_list by value (its size is target-specific: 24 bytes on x86-64, 8 on BPF).
+  std::unordered_map<std::string_view, int> tag_count;
+  for (Type t : *k)
+    if ((t.is_struct_or_union() || t.is_enum()) && !t.name().empty()) ++tag_count[t.name()];
+  std::vector<std::int8_t> holds_va(k->type_count(), -1);
+  std::function<bool(TypeId, int)> has_va = [&](TypeId id, int depth) -> bool {
+    if (depth > 64) return false;
+    auto t = k->type(id);
+    if (!t) return false;
+    if (holds_va[id] >= 0) return holds_va[id] != 0;
+    bool r = false;
+    switch (t->kind()) {
+      case Kind::typedef_: r = t->name() == "__builtin_va_list" || has_va(t->ref(), depth + 1); break;
+      case Kind::const_: case Kind::volatile_: case Kind::restrict_: case Kind::type_tag:
+        r = has_va(t->ref(), depth + 1);
+        break;
+      case Kind::array: r = has_va(t->array().elem, depth + 1); break;
+      case Kind::struct_: case Kind::union_:
+        for (std::size_t i = 0; i < t->vlen() && !r; ++i) r = has_va(t->member(i).type, depth + 1);
+        break;
+      default: break;
+    }
+    holds_va[id] = r ? 1 : 0;
+    return r;
+  };
+  std::size_t checked = 0;
+  for (Type t : *k) {
+    if (!t.is_struct_or_union() || t.name().empty() || tag_count[t.name()] != 1 || has_va(t.id(), 0)) continue;
+    asserts += std::string("_Static_assert(sizeof(") + (t.kind() == Kind::union_ ? "union " : "struct ") +
+               std::string(t.name()) + ") == " + std::to_string(t.size()) + ", \"" + std::string(t.name()) + "\");\n";
+    ++checked;
+  }
+  EXPECT_GT(checked, 5000u);
   std::ofstream(dir / "layout.c") << asserts;
   std::string cmd = "clang -target bpf -fsyntax-only -I" + dir.string() + " " + (dir / "layout.c").string() + " 2>&1";
   std::string diag = run_capture(cmd, &st);
   EXPECT_EQ(st, 0) << diag.substr(0, 4000);
+
+  // Bitfields: compile a global of every uniquely named struct with bitfields, then compare the member layout
+  // clang recorded in the object's BTF with vmlinux's.
+  std::string globals = "#include \"vmlinux.h\"\n";
+  std::vector<TypeId> bitfield_structs;
+  for (Type t : *k) {
+    if (t.kind() != Kind::struct_ || !t.kind_flag() || t.name().empty() || tag_count[t.name()] != 1 ||
+        has_va(t.id(), 0))
+      continue;
+    globals += "struct " + std::string(t.name()) + " g_" + std::to_string(t.id()) + ";\n";
+    bitfield_structs.push_back(t.id());
+  }
+  EXPECT_GT(bitfield_structs.size(), 100u);
+  std::ofstream(dir / "bitfields.c") << globals;
+  diag = run_capture("clang -target bpf -g -O2 -c -I" + dir.string() + " " + (dir / "bitfields.c").string() + " -o " +
+                         (dir / "bitfields.o").string() + " 2>&1",
+                     &st);
+  ASSERT_EQ(st, 0) << diag.substr(0, 4000);
+  auto obj_btf = test::dump_section(dir / "bitfields.o", ".BTF");
+  auto obj = Spec::parse_elf_section(obj_btf, std::endian::little);
+  ASSERT_TRUE(obj) << obj.error().message();
+  std::size_t compared = 0;
+  for (TypeId id : bitfield_structs) {
+    Type want = *k->type(id);
+    auto got = obj->find(want.name(), Kind::struct_);
+    ASSERT_TRUE(got) << want.name();
+    ASSERT_EQ(got->size(), want.size()) << want.name();
+    ASSERT_EQ(got->vlen(), want.vlen()) << want.name();
+    for (std::size_t i = 0; i < want.vlen(); ++i) {
+      Member a = want.member(i), b = got->member(i);
+      ASSERT_EQ(a.name, b.name) << want.name();
+      ASSERT_EQ(a.bit_offset, b.bit_offset) << want.name() << "." << a.name;
+      ASSERT_EQ(a.bitfield_size, b.bitfield_size) << want.name() << "." << a.name;
+    }
+    ++compared;
+  }
+  EXPECT_EQ(compared, bitfield_structs.size());
 
   std::ofstream(dir / "prog.bpf.c") << R"(#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -4,6 +4,7 @@
 #include "btf_test_util.hpp"
 #include "ebpf/btf/btf.hpp"
 #include "ebpf/btf/builder.hpp"
+#include "ebpf/btf/ext.hpp"
 #include "ebpf/btf/handle.hpp"
 #include "ebpf/sys/bpf.hpp"
 #include "ebpf/types.hpp"
@@ -132,6 +133,25 @@ TEST(Builder, CyclicTypedefsAreErrors) {
   EXPECT_FALSE(cs->size_of(1));
 }
 
+TEST(Builder, SetDatasecFixesUpLayout) {
+  Spec spec = object_spec("btf_types", "bpfel");
+  Builder b;
+  ASSERT_TRUE(b.copy_all(spec));
+  auto bss = spec.find(".bss", Kind::datasec);
+  ASSERT_TRUE(bss);
+  ASSERT_EQ(bss->vlen(), 2);
+  VarSecInfo vars[] = {bss->var_info(0), bss->var_info(1)};
+  vars[0].offset = 0;
+  vars[1].offset = 8;
+  ASSERT_TRUE(b.set_datasec(bss->id(), 128, vars));
+  auto s = b.spec();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->type(bss->id())->size(), 128u);
+  EXPECT_EQ(s->type(bss->id())->var_info(1).offset, 8u);
+  EXPECT_FALSE(b.set_datasec(bss->id(), 128, std::span(vars).first(1)));
+  EXPECT_TRUE(b.set_datasec(1, 0, {}).error().is(errc::invalid_argument));
+}
+
 class BtfKernel : public KernelTest {};
 
 TEST_F(BtfKernel, FeaturesAreProbed) {
@@ -247,6 +267,89 @@ TEST_F(BtfKernel, KernelObjectsByIdAndIteration) {
   }
   EXPECT_TRUE(found);
   EXPECT_TRUE(vmlinux);
+}
+
+}  // namespace
+}  // namespace ebpf::btf
+
+namespace ebpf::btf {
+namespace {
+
+// A program's func_info/line_info need the referenced types in the BTF loaded with it: copy the FUNC with
+// the Builder, carry the line strings over, and the kernel accepts the program with both.
+TEST_F(BtfKernel, ProgramLoadsWithMarshalledFuncAndLineInfo) {
+  auto obj = test::bpf_object("btf_core", "bpfel");
+  Spec spec = object_spec("btf_core", "bpfel");
+  auto ext_bytes = test::dump_section(obj, ".BTF.ext");
+  auto ext = parse_ext(ext_bytes, std::endian::little, spec);
+  ASSERT_TRUE(ext) << ext.error().message();
+  auto text = test::dump_section(obj, "socket");
+  ASSERT_FALSE(text.empty());
+
+  std::uint32_t start = 0;
+  TypeId func = 0;
+  for (const auto& sec : ext->func_info)
+    if (sec.section == "socket")
+      for (const auto& f : sec.records)
+        if (spec.type(f.type)->name() == "core_prog2") {
+          start = f.insn_off;
+          func = f.type;
+        }
+  ASSERT_NE(func, 0u);
+  ASSERT_LT(start, text.size());
+
+  Builder b;
+  auto new_func = b.copy(spec, func);
+  ASSERT_TRUE(new_func);
+  struct KLine {
+    std::uint32_t insn_off, file_name_off, line_off, line_col;
+  };
+  std::vector<KLine> lines;
+  for (const auto& sec : ext->line_info)
+    if (sec.section == "socket")
+      for (const auto& l : sec.records)
+        if (l.insn_off >= start)
+          lines.push_back({(l.insn_off - start) / 8, b.add_string(l.file_name), b.add_string(l.line_text),
+                           (l.line << 10) | l.column});
+  ASSERT_FALSE(lines.empty());
+  auto blob = b.marshal_for_kernel();
+  ASSERT_TRUE(blob);
+  auto h = Handle::load(*blob);
+  ASSERT_TRUE(h) << h.error().message() << h.error().verifier_log();
+
+  struct KFunc {
+    std::uint32_t insn_off, type_id;
+  } funcs[] = {{0, *new_func}};
+  std::vector<char> log(1 << 16);
+  sys::ProgLoadAttr attr{.prog_type = static_cast<std::uint32_t>(ProgramType::socket_filter),
+                         .insn_cnt = static_cast<std::uint32_t>((text.size() - start) / 8),
+                         .insns = text.data() + start,
+                         .license = "GPL",
+                         .log_level = 1,
+                         .log_size = static_cast<std::uint32_t>(log.size()),
+                         .log_buf = log.data(),
+                         .prog_btf_fd = static_cast<std::uint32_t>(h->fd()),
+                         .func_info_rec_size = sizeof(KFunc),
+                         .func_info = funcs,
+                         .func_info_cnt = 1,
+                         .line_info_rec_size = sizeof(KLine),
+                         .line_info = lines.data(),
+                         .line_info_cnt = static_cast<std::uint32_t>(lines.size())};
+  auto prog = sys::prog_load(attr);
+  ASSERT_TRUE(prog) << prog.error().message() << "\n" << log.data();
+  sys::ProgInfo info{};
+  ASSERT_TRUE(sys::obj_get_info_by_fd(prog->get(), &info, sizeof info));
+  EXPECT_EQ(info.btf_id, h->info()->id);
+  EXPECT_EQ(info.nr_func_info, 1u);
+  EXPECT_EQ(info.nr_line_info, lines.size());
+
+  // The same program with a func_info type that is not a FUNC is refused: the kernel checks the BTF.
+  auto copied = b.spec();
+  ASSERT_TRUE(copied);
+  funcs[0].type_id = copied->type(*new_func)->ref();  // its FUNC_PROTO
+  ASSERT_EQ(copied->type(funcs[0].type_id)->kind(), Kind::func_proto);
+  auto bad = sys::prog_load(attr);
+  EXPECT_FALSE(bad);
 }
 
 }  // namespace

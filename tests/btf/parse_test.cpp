@@ -142,10 +142,17 @@ TEST_P(ObjectBtf, DecodesEveryKindOfTheTypesObject) {
   auto bss = spec.find(".bss", Kind::datasec);
   EXPECT_EQ(bss->vlen(), 2);
 
-  // FWD.
+  // FWD, found by iterating.
   bool saw_fwd = false;
-  for (TypeId i = 1; i < spec.type_count(); ++i) saw_fwd |= spec.type(i)->kind() == Kind::fwd;
+  std::size_t iterated = 0;
+  TypeId expect_id = 1;
+  for (Type t : spec) {
+    EXPECT_EQ(t.id(), expect_id++);
+    saw_fwd |= t.kind() == Kind::fwd;
+    ++iterated;
+  }
   EXPECT_TRUE(saw_fwd);
+  EXPECT_EQ(iterated, spec.type_count() - 1);
 
   // Lookups that must miss.
   EXPECT_TRUE(spec.find("btf_value", Kind::union_).error().is(errc::not_found));
@@ -236,7 +243,7 @@ TEST(Btf, KernelVmlinux) {
 
 TEST(Btf, KernelModulesAreSplitOnVmlinux) {
   auto mods = kernel_modules();
-  if (mods.empty()) GTEST_SKIP() << "no module BTF on this machine (built-in kernel)";
+  if (mods.empty()) EBPF_SKIP_KERNEL_LACKS("module BTF (no module with BTF is loaded)");
   auto base = kernel();
   ASSERT_TRUE(base);
   auto m = kernel_module(mods.front());
@@ -278,6 +285,12 @@ TEST(Btf, SplitBtfContinuesIdsAndStrings) {
   EXPECT_EQ(t->id(), 3u);
   EXPECT_EQ(*split->size_of(3), 4u);
   EXPECT_EQ(split->format_c(2), "int *");
+  std::size_t own = 0;
+  for (Type t : *split) {
+    EXPECT_EQ(t.name(), "myint");
+    ++own;
+  }
+  EXPECT_EQ(own, 1u);
   EXPECT_TRUE(split->validate());
 }
 

@@ -18,7 +18,7 @@ using namespace ebpfpp_cli;
 ebpf::Result<ebpf::btf::Spec> open_btf(std::string_view path) {
   std::string p(path);
   std::FILE* f = std::fopen(p.c_str(), "rb");
-  if (f == nullptr) return ebpf::fail(ebpf::errc::sys, "open " + p, errno);
+  if (f == nullptr) return ebpf::unexpected(ebpf::Error::from_errno(errno, "open").with_context(p));
   unsigned char magic[4] = {};
   std::size_t n = std::fread(magic, 1, 4, f);
   std::fclose(f);

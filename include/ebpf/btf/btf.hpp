@@ -183,6 +183,26 @@ class Spec {
   // Every type named `name` (any kind), in id order.
   [[nodiscard]] std::vector<TypeId> find_all(std::string_view name) const;
 
+  // Iteration over this blob's own types (ids first_id() .. type_count()-1; for split BTF the base's types are
+  // not included): `for (btf::Type t : spec) ...`.
+  class Iterator {
+   public:
+    Iterator(const Spec* spec, TypeId id) : spec_(spec), id_(id) {}
+    Type operator*() const { return *spec_->type(id_); }
+    Iterator& operator++() {
+      ++id_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return id_ == o.id_; }
+    bool operator!=(const Iterator& o) const { return id_ != o.id_; }
+
+   private:
+    const Spec* spec_;
+    TypeId id_;
+  };
+  [[nodiscard]] Iterator begin() const { return Iterator(this, first_id()); }
+  [[nodiscard]] Iterator end() const { return Iterator(this, type_count()); }
+
   // String at `offset` of the string section (base's strings first for split BTF).
   [[nodiscard]] Result<std::string_view> string_at(std::uint32_t offset) const noexcept;
 
@@ -221,8 +241,11 @@ class Spec {
 // ---- Kernel BTF ----
 
 // /sys/kernel/btf/vmlinux, memory-mapped and parsed once per process (thread-safe). Errors are cached too.
+// Requires a kernel built with CONFIG_DEBUG_INFO_BTF (the file exists since Linux 5.4; mmap since 6.16, else it
+// is read).
 Result<Spec> kernel();
 // Module BTF from /sys/kernel/btf/<module> as split BTF on top of kernel() (cached per module).
+// Requires CONFIG_DEBUG_INFO_BTF_MODULES (Linux 5.11).
 Result<Spec> kernel_module(std::string_view module);
 // Names of the modules with BTF (directory listing of /sys/kernel/btf, vmlinux excluded).
 std::vector<std::string> kernel_modules();

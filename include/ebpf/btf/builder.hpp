@@ -80,6 +80,10 @@ class Builder {
   TypeId add_decl_tag(std::string_view name, TypeId target, std::int32_t component_idx);
   TypeId add_type_tag(std::string_view name, TypeId target);
 
+  // Fix up a DATASEC in place (the ELF loader sets section sizes and symbol offsets that .o files leave 0).
+  // `vars` must have one entry per existing variable; errc::invalid_argument otherwise.
+  Result<void> set_datasec(TypeId id, std::uint32_t size, std::span<const VarSecInfo> vars);
+
   // Number of types including void (the next id).
   [[nodiscard]] std::uint32_t type_count() const noexcept { return static_cast<std::uint32_t>(starts_.size()); }
 
