@@ -250,12 +250,15 @@ struct ElfMapIds {
 constexpr std::uint64_t kElfMapSize = 36;  // sizeof(struct bpf_elf_map)
 
 Result<void> link_elf_maps(CollectionSpec& spec, const std::vector<ElfMapIds>& maps, std::endian order) {
+  if (maps.empty()) return {};
+  std::unordered_map<std::uint32_t, const ElfMapIds*> by_id;  // the first map with each id, as iproute2 finds it
+  for (const auto& m : maps)
+    if (m.id != 0) by_id.emplace(m.id, &m);
   for (const auto& outer : maps) {
     MapSpec& o = spec.maps.at(outer.name);
     if (outer.inner_id == 0 || (o.type != MapType::array_of_maps && o.type != MapType::hash_of_maps)) continue;
-    const ElfMapIds* inner = nullptr;
-    for (const auto& cand : maps)
-      if (cand.id == outer.inner_id && &cand != &outer) inner = &cand;
+    auto found = by_id.find(outer.inner_id);
+    const ElfMapIds* inner = found != by_id.end() ? found->second : nullptr;
     if (inner == nullptr)
       return fail(errc::malformed, "load maps: map " + outer.name + ": inner map with id " +
                                        std::to_string(outer.inner_id) + " not found");
