@@ -157,6 +157,7 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   fx.btf = btf_ ? &*btf_ : nullptr;
   fx.externs = &spec_.externs;
   fx.object_btf = spec_.btf.get();
+  fx.core_target = options_.programs.kernel_types.get();
   auto prepared = detail::prepare_program(ps, fx);
   if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
   auto prog = Program::load(prepared->request, options_.programs);
@@ -271,6 +272,7 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   };
   fx.btf = &btf;
   fx.object_btf = spec.btf.get();
+  fx.core_target = options.kernel_types.get();
   EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
   auto prog = Program::load(prepared.request, options);
   if (!prog) return unexpected(std::move(prog).error().with_context(ctx + ": section " + spec.section_name));

@@ -28,6 +28,25 @@ std::string_view log_text(const std::vector<char>& buf) {
   return {buf.data(), ::strnlen(buf.data(), buf.size())};
 }
 
+// The poisoned CO-RE relocation the verifier reached: the log line before "invalid func unknown#..." reads
+// "<slot>: (85) call unknown#195896080".
+std::string reached_relocation(std::string_view log, std::string_view marker, const LoadRequest& req) {
+  if (req.poisoned_relocations.empty()) return {};
+  const std::size_t at = log.rfind(marker);
+  if (at != std::string_view::npos && at >= 2) {
+    std::size_t line = log.rfind('\n', at - 2);
+    line = line == std::string_view::npos ? 0 : line + 1;
+    std::uint32_t slot = 0;
+    std::size_t i = line;
+    while (i < at && log[i] >= '0' && log[i] <= '9') slot = slot * 10 + static_cast<std::uint32_t>(log[i++] - '0');
+    if (i > line && i < at && log[i] == ':')
+      for (const auto& p : req.poisoned_relocations)
+        if (p.slot == slot) return p.description;
+  }
+  if (req.poisoned_relocations.size() == 1) return req.poisoned_relocations.front().description;
+  return {};
+}
+
 // Classifies a failed load from errno and the tail of the verifier log, as cilium/ebpf's heuristics do.
 Error load_error(int err, const std::vector<char>& log_buf, const LoadRequest& req) {
   const std::string_view log = log_text(log_buf);
@@ -47,6 +66,7 @@ Error load_error(int err, const std::vector<char>& log_buf, const LoadRequest& r
   } else if (err == EINVAL && tail.find(core_call) != std::string_view::npos) {
     code = errc::bad_relocation;
     msg += ": bad CO-RE relocation";
+    if (std::string which = reached_relocation(log, core_call, req); !which.empty()) msg += ": " + which;
   } else if (err == EINVAL && tail.find(kfunc_call) != std::string_view::npos) {
     code = errc::not_found;
     msg += ": unknown kfunc";

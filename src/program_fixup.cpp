@@ -193,6 +193,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   PreparedProgram out;
   insn::Instructions insns = spec.instructions;
   std::vector<std::string_view> typeless_ksyms;
+  EBPF_TRY_VOID(apply_core_relocations(spec, ctx, insns, out));
 
   std::size_t index = 0;
   for (auto& ins : insns) {
@@ -200,8 +201,6 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     const std::size_t at = index++;
     // Only built on error paths.
     auto where = [at] { return "instruction " + std::to_string(at); };
-    if (ins.metadata.core_relocation() != nullptr)
-      return fail(errc::not_supported, where() + ": CO-RE relocations are not supported by this version of ebpfpp");
     if (ref.empty()) continue;
     if (ins.is_load_imm64()) {
       const auto src = ins.pseudo_source();
@@ -334,6 +333,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     r.line_info_rec_size = out.line_info.empty() ? 0 : 16;
   }
   r.has_function_references = calls;
+  r.poisoned_relocations = out.poisoned_relocations;
 
   // Attach targets in kernel BTF for tracing and LSM programs.
   if ((spec.type == ProgramType::tracing || spec.type == ProgramType::lsm) && !spec.attach_to.empty()) {

@@ -47,6 +47,8 @@ struct FixupContext {
   const ProgramBtf* btf = nullptr;
   const std::vector<ExternSpec>* externs = nullptr;
   const btf::Spec* object_btf = nullptr;
+  // Target BTF for CO-RE relocations instead of the running kernel's (ProgramOptions::kernel_types).
+  const btf::Spec* core_target = nullptr;
 };
 
 // Everything a fixed-up program needs to stay valid until BPF_PROG_LOAD returns.
@@ -56,8 +58,13 @@ struct PreparedProgram {
   std::vector<std::byte> line_info;
   std::vector<int> fd_array;
   std::vector<sys::Fd> module_btf_fds;  // kfuncs in modules: their BTF objects
+  std::vector<PoisonedRelocation> poisoned_relocations;  // CO-RE relocations that could not be satisfied
   LoadRequest request;
 };
+
+// CO-RE: relocates the instructions of `spec` carrying CO-RE records (src/core_fixup.cpp).
+Result<void> apply_core_relocations(const ProgramSpec& spec, const FixupContext& ctx, insn::Instructions& insns,
+                                    PreparedProgram& out);
 
 Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx);
 

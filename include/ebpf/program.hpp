@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ inline constexpr std::uint32_t instruction = 2;  // BPF_LOG_LEVEL2
 inline constexpr std::uint32_t stats = 4;        // BPF_LOG_STATS
 }  // namespace log_level
 
+namespace btf {
+class Spec;
+}
+
 struct ProgramOptions {
   // Non-zero: load once with this log level and keep the log of a successful load (Program::verifier_log()).
   // Zero: load without a log, and only on failure retry with log_level::branch to explain the failure.
@@ -36,6 +41,16 @@ struct ProgramOptions {
   std::uint32_t log_size_start = 0;
   // No log at all, even on failure.
   bool log_disabled = false;
+  // Target BTF for CO-RE relocations instead of the running kernel's (/sys/kernel/btf/vmlinux and module BTF),
+  // as cilium/ebpf's KernelTypes or libbpf's btf_custom_path. Module BTF is not searched when this is set.
+  std::shared_ptr<const btf::Spec> kernel_types;
+};
+
+// A CO-RE relocation that could not be satisfied: its instruction was poisoned (a call to helper 0xbad2310),
+// so the verifier refuses the program only if the instruction is reachable.
+struct PoisonedRelocation {
+  std::uint32_t slot = 0;   // instruction offset in 8-byte slots
+  std::string description;  // "instruction 12: CO-RE relocation byte_off of struct foo access 0:1 (foo.b)"
 };
 
 // Everything BPF_PROG_LOAD needs, already resolved. Spans must outlive the call.
@@ -57,6 +72,8 @@ struct LoadRequest {
   std::span<const int> fd_array;
   // Set when the program calls bpf-to-bpf functions: refines the error on kernels without them.
   bool has_function_references = false;
+  // Poisoned CO-RE relocations: a load refused for reaching one names it.
+  std::span<const PoisonedRelocation> poisoned_relocations;
 };
 
 struct RunOptions {

@@ -1,14 +1,16 @@
-// `ebpfpp load OBJECT [--pin DIR] [--program NAME ...]`: loads a collection (or only the named programs and
-// what they need) into the kernel and prints what loaded with ids and tags. Exit status 0 only if everything
-// asked for loaded; on failure the error carries the verifier log's tail.
+// `ebpfpp load OBJECT [--pin DIR] [--program NAME ...] [--btf FILE]`: loads a collection (or only the named
+// programs and what they need) into the kernel and prints what loaded with ids and tags. Exit status 0 only if
+// everything asked for loaded; on failure the error carries the verifier log's tail.
 //
 // With --pin DIR, maps declared with pinning by name are pinned (or reused) under DIR, and every loaded
-// program and map is pinned as DIR/<name> so it outlives the command.
+// program and map is pinned as DIR/<name> so it outlives the command. With --btf FILE (raw BTF, or an object
+// with a .BTF section), CO-RE relocations target that BTF instead of the running kernel's.
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "command.hpp"
+#include "ebpf/btf/core.hpp"
 #include "ebpf/collection.hpp"
 
 namespace ebpfpp_cli {
@@ -22,7 +24,7 @@ std::string pin_name(std::string_view name) {
 }
 
 int run_load(Args args) {
-  ArgScanner scan(args, {}, {"--pin", "--program"});
+  ArgScanner scan(args, {}, {"--pin", "--program", "--btf"});
   if (!scan.ok()) return usage_error("load", scan.error());
   if (scan.positional().size() != 1) return usage_error("load", "expects exactly one OBJECT");
   const std::string object(scan.positional()[0]);
@@ -32,6 +34,11 @@ int run_load(Args args) {
   ebpf::CollectionOptions opts;
   const auto pin = scan.option("--pin");
   if (pin) opts.maps.pin_path = std::string(*pin);
+  if (auto btf = scan.option("--btf")) {
+    auto target = ebpf::btf::load_target_file(std::string(*btf));
+    if (!target) return report(target.error());
+    opts.programs.kernel_types = std::make_shared<const ebpf::btf::Spec>(std::move(*target));
+  }
 
   std::map<std::string, ebpf::Map, std::less<>> maps;
   std::map<std::string, ebpf::Program, std::less<>> programs;
@@ -77,7 +84,7 @@ int run_load(Args args) {
   return 0;
 }
 
-const Registration reg{{"load", "load OBJECT [--pin DIR] [--program NAME ...]",
+const Registration reg{{"load", "load OBJECT [--pin DIR] [--program NAME ...] [--btf FILE]",
                         "load a collection (or only some programs) into the kernel", &run_load}};
 
 }  // namespace

@@ -1,5 +1,6 @@
-// `ebpfpp run OBJECT PROGRAM [--pin DIR] [--data HEX|@FILE] [--ctx HEX|@FILE] [--repeat N] [--json]`: loads only
-// PROGRAM and what it needs, runs it once (or N times) with BPF_PROG_TEST_RUN and prints the result.
+// `ebpfpp run OBJECT PROGRAM [--pin DIR] [--btf FILE] [--data HEX|@FILE] [--ctx HEX|@FILE] [--repeat N] [--json]`:
+// loads only PROGRAM and what it needs (CO-RE against --btf FILE when given: raw BTF or an object's .BTF), runs
+// it once (or N times) with BPF_PROG_TEST_RUN and prints the result.
 // With --json: {"retval": N, "duration_ns": N, "data_out": "hex"}.
 #include <charconv>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "ebpf/btf/core.hpp"
 #include "ebpf/collection.hpp"
 #include "json_writer.hpp"
 
@@ -52,7 +54,7 @@ std::string to_hex(std::span<const std::byte> bytes) {
 }
 
 int run_run(Args args) {
-  ArgScanner scan(args, {"--json"}, {"--pin", "--data", "--ctx", "--repeat"});
+  ArgScanner scan(args, {"--json"}, {"--pin", "--data", "--ctx", "--repeat", "--btf"});
   if (!scan.ok()) return usage_error("run", scan.error());
   if (scan.positional().size() != 2) return usage_error("run", "expects OBJECT and PROGRAM");
   const std::string object(scan.positional()[0]);
@@ -80,6 +82,11 @@ int run_run(Args args) {
   if (!spec) return report(spec.error());
   ebpf::CollectionOptions opts;
   if (auto pin = scan.option("--pin")) opts.maps.pin_path = std::string(*pin);
+  if (auto btf = scan.option("--btf")) {
+    auto target = ebpf::btf::load_target_file(std::string(*btf));
+    if (!target) return report(target.error());
+    opts.programs.kernel_types = std::make_shared<const ebpf::btf::Spec>(std::move(*target));
+  }
   ebpf::LoadOnlyRequest req;
   req.programs.push_back(program);
   // Prog arrays the program uses are requested too: their static contents must stay for tail calls.
@@ -112,7 +119,7 @@ int run_run(Args args) {
   return 0;
 }
 
-const Registration reg{{"run", "run OBJECT PROGRAM [--pin DIR] [--data HEX|@FILE] [--ctx HEX|@FILE] [--repeat N] [--json]",
+const Registration reg{{"run", "run OBJECT PROGRAM [--pin DIR] [--btf FILE] [--data HEX|@FILE] [--ctx HEX|@FILE] [--repeat N] [--json]",
                         "load one program (and what it needs) and test-run it", &run_run}};
 
 }  // namespace
