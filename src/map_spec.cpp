@@ -14,6 +14,7 @@ MapSpec::MapSpec(const MapSpec& other)
       pinning(other.pinning),
       contents(other.contents),
       inner_map(other.inner_map ? std::make_unique<MapSpec>(*other.inner_map) : nullptr),
+      tags(other.tags),
       extra(other.extra),
       btf(other.btf),
       key_type(other.key_type),

@@ -53,6 +53,9 @@ struct MapSpec {
   std::vector<MapKV> contents;
   // Template for array_of_maps / hash_of_maps. Held by pointer so the type can nest; copies deep-copy it.
   std::unique_ptr<MapSpec> inner_map;
+  // BTF declaration tags (__attribute__((btf_decl_tag("..."))) on a BTF map definition's variable or on its
+  // struct), in BTF order. Informational: not sent to the kernel.
+  std::vector<std::string> tags;
   // Trailing bytes of a legacy map definition larger than struct bpf_map_def. Must be all zero to create the
   // map.
   std::vector<std::byte> extra;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -17,7 +18,7 @@
 #include "ebpf/elf/file.hpp"
 #include "ebpf/elf/section_names.hpp"
 #include "ebpf/btf/ext.hpp"
-#include "btf/impl.hpp"
+#include "../btf/impl.hpp"  // the loader scans type kinds straight from the headers
 
 namespace ebpf {
 namespace {
@@ -89,7 +90,8 @@ class Loader {
   Result<void> load_programs(CollectionSpec& spec);
   Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
   Result<void> load_btf();
-  Result<btf::Spec> layout_datasecs(const btf::Spec& spec) const;
+  Result<std::optional<btf::Spec>> layout_datasecs(const btf::Spec& spec) const;
+  void scan_btf(const btf::Spec& spec);
   // The DATASEC named `name`, if the BTF has one (found by a scan made once: objects have few).
   std::optional<btf::Type> datasec(std::string_view name) const {
     for (const auto& t : datasecs_)
@@ -104,10 +106,11 @@ class Loader {
   std::string license_;
   std::uint32_t version_ = 0;
   std::shared_ptr<const btf::Spec> btf_;
-  // .BTF as in the file: .BTF.ext refers to its string offsets (btf_ has the same type ids, other offsets).
+  // .BTF as in the file (btf_ is a copy with DATASECs laid out: same type ids, same string offsets).
   std::shared_ptr<const btf::Spec> raw_btf_;
   btf::Ext ext_;
   std::vector<btf::Type> datasecs_;
+  std::vector<btf::Type> decl_tags_;  // DECL_TAGs of whole declarations (not of members or parameters)
   std::vector<std::pair<std::string, std::string>> struct_ops_members_;  // program, "<struct>:<member>"
 };
 
@@ -146,8 +149,26 @@ Result<void> Loader::classify() {
 
 // Compilers leave the DATASECs of data sections with size 0 and variable offsets 0; the kernel wants the
 // section's size (a data-section map's value type must match its value size) and each variable's offset, which
-// the ELF section and symbol table give. Returns `spec` unchanged when nothing needs fixing.
-Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
+// the ELF section and symbol table give. Returns nothing when nothing needs fixing.
+// Collects the DATASECs and declaration DECL_TAGs of `spec`: one pass over the raw headers' kinds (parse checked
+// that every header lies within the type section).
+void Loader::scan_btf(const btf::Spec& spec) {
+  datasecs_.clear();
+  decl_tags_.clear();
+  const btf::detail::SpecImpl& impl = *spec.impl();
+  for (std::size_t i = 0; i < impl.offsets.size(); ++i) {
+    std::uint32_t info;
+    std::memcpy(&info, impl.types + impl.offsets[i] + 4, 4);
+    if (impl.swap) info = __builtin_bswap32(info);
+    const auto kind = static_cast<btf::Kind>((info >> 24) & 0x1f);
+    if (kind != btf::Kind::datasec && kind != btf::Kind::decl_tag) continue;
+    const btf::Type t = impl.type(impl.first_id + static_cast<btf::TypeId>(i));
+    if (kind == btf::Kind::datasec) datasecs_.push_back(t);
+    else if (t.component_idx() == -1) decl_tags_.push_back(t);
+  }
+}
+
+Result<std::optional<btf::Spec>> Loader::layout_datasecs(const btf::Spec& spec) const {
   struct Fix {
     btf::TypeId id;
     std::uint32_t size;
@@ -157,7 +178,7 @@ Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
   for (const auto& sec : f_.sections()) {
     // Only data sections: their DATASEC is a map's value type. (.maps is never given to the kernel as a type.)
     if (info_[sec.index].kind != Kind::data) continue;
-    auto ds = spec.find(sec.name, btf::Kind::datasec);
+    auto ds = datasec(sec.name);  // of `spec` (scan_btf ran on it)
     if (!ds) continue;
     Fix fix{ds->id(), static_cast<std::uint32_t>(std::min<std::uint64_t>(sec.size, 0xffffffffu)), {}};
     bool changed = ds->size() != fix.size;
@@ -179,7 +200,7 @@ Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
     }
     if (changed) fixes.push_back(std::move(fix));
   }
-  if (fixes.empty()) return spec;
+  if (fixes.empty()) return std::optional<btf::Spec>{};
   // Patch a copy of the blob in place (its byte order, its string table) and parse that: far cheaper than
   // rebuilding the BTF, and string offsets stay those .BTF.ext refers to.
   const btf::detail::SpecImpl* impl = spec.impl();
@@ -194,7 +215,8 @@ Result<btf::Spec> Loader::layout_datasecs(const btf::Spec& spec) const {
     store32(at + 8, fix.size);  // name_off, info, size
     for (std::size_t i = 0; i < fix.offsets.size(); ++i) store32(at + 12 + 12 * i + 4, fix.offsets[i]);  // type, offset, size
   }
-  return btf::Spec::parse(std::move(blob));
+  EBPF_TRY(auto fixed, btf::Spec::parse(std::move(blob)));
+  return std::optional<btf::Spec>(std::move(fixed));
 }
 
 Result<void> Loader::load_btf() {
@@ -204,17 +226,19 @@ Result<void> Loader::load_btf() {
     // No Spec::validate() here: every accessor the loader uses is bounds-checked (ids, strings, members), and
     // the deep validation would cost a sixth of the whole open. Users get the spec as parsed.
     raw_btf_ = std::make_shared<const btf::Spec>(std::move(spec));
+    scan_btf(*raw_btf_);
     EBPF_TRY_CTX(auto fixed, layout_datasecs(*raw_btf_), "load BTF");
-    btf_ = std::make_shared<const btf::Spec>(std::move(fixed));
-    for (btf::TypeId id = btf_->first_id(); id < btf_->type_count(); ++id) {
-      auto t = btf_->type(id);
-      if (t && t->kind() == btf::Kind::datasec) datasecs_.push_back(*t);
+    if (fixed) {
+      btf_ = std::make_shared<const btf::Spec>(std::move(*fixed));
+      scan_btf(*btf_);  // the Types must point into the spec the collection keeps
+    } else {
+      btf_ = raw_btf_;
     }
   }
   if (!btf_) return {};
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF.ext") continue;
-    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *raw_btf_), "load BTF.ext");
+    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
   }
   return {};
 }
@@ -286,7 +310,53 @@ Result<void> Loader::load_relocations() {
   return {};
 }
 
+// iproute2's map-in-map identifiers (struct bpf_elf_map): an array/hash of maps whose `inner_id` equals another
+// map's `id` takes that map as its inner map template; a map with an `id`, no `inner_id` and an `inner_idx`
+// other than ~0 is stored at key `inner_idx` of every map of maps whose `inner_id` is its `id`.
+struct ElfMapIds {
+  std::string name;
+  std::uint32_t id = 0;
+  std::uint32_t inner_id = 0;
+  std::uint32_t inner_idx = 0;
+};
+constexpr std::uint64_t kElfMapSize = 36;  // sizeof(struct bpf_elf_map)
+
+Result<void> link_elf_maps(CollectionSpec& spec, const std::vector<ElfMapIds>& maps, std::endian order) {
+  if (maps.empty()) return {};
+  std::unordered_map<std::uint32_t, const ElfMapIds*> by_id;  // the first map with each id, as iproute2 finds it
+  for (const auto& m : maps)
+    if (m.id != 0) by_id.emplace(m.id, &m);
+  for (const auto& outer : maps) {
+    MapSpec& o = spec.maps.at(outer.name);
+    if (outer.inner_id == 0 || (o.type != MapType::array_of_maps && o.type != MapType::hash_of_maps)) continue;
+    auto found = by_id.find(outer.inner_id);
+    const ElfMapIds* inner = found != by_id.end() ? found->second : nullptr;
+    if (inner == nullptr)
+      return fail(errc::malformed, "load maps: map " + outer.name + ": inner map with id " +
+                                       std::to_string(outer.inner_id) + " not found");
+    const MapSpec& i = spec.maps.at(inner->name);
+    if (i.type == MapType::array_of_maps || i.type == MapType::hash_of_maps)
+      return fail(errc::not_supported, "load maps: map " + outer.name + ": inner map " + inner->name +
+                                           ": nested inner maps are not supported");
+    o.inner_map = std::make_unique<MapSpec>(i);
+    if (inner->inner_id != 0 || inner->inner_idx == 0xffffffffu) continue;
+    if (o.key_size != 0 && o.key_size != 4)
+      return fail(errc::malformed, "load maps: map " + outer.name + ": key size " + std::to_string(o.key_size) +
+                                       ": cannot store inner map " + inner->name + " at index " +
+                                       std::to_string(inner->inner_idx));
+    MapKV kv;
+    kv.key.resize(4);
+    std::uint32_t key = inner->inner_idx;  // in the object's byte order, like the rest of the contents
+    if (order != std::endian::native) key = __builtin_bswap32(key);
+    std::memcpy(kv.key.data(), &key, 4);
+    kv.value = ObjectRef{inner->name};
+    o.contents.push_back(std::move(kv));
+  }
+  return {};
+}
+
 Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
+  std::vector<ElfMapIds> elf_maps;
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
     if (si.kind != Kind::legacy_maps) continue;
@@ -314,20 +384,30 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
       m.value_size = f_.u32(p + 8);
       m.max_entries = f_.u32(p + 12);
       m.flags = f_.u32(p + 16);
-      if (size > 20) {
+      if (size >= kElfMapSize) {
+        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx: interpreted here, so
+        // only what follows them is left in `extra`.
+        ElfMapIds ids{name, f_.u32(p + 20), f_.u32(p + 28), f_.u32(p + 32)};
+        if (f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
+        m.extra.assign(p + kElfMapSize, p + size);
+        if (ids.id != 0 || ids.inner_id != 0) elf_maps.push_back(std::move(ids));
+      } else if (size > 20) {
         m.extra.assign(p + 20, p + size);
-        // iproute2's struct bpf_elf_map continues with id, pinning, inner_id, inner_idx.
         if (size >= 28 && f_.u32(p + 24) == 2 /* PIN_GLOBAL_NS */) m.pinning = PinType::by_name;
       }
       spec.maps.emplace(name, std::move(m));
     }
   }
-  return {};
+  return link_elf_maps(spec, elf_maps, f_.byte_order());
 }
 
 // An unsigned value encoded in a BTF map definition member: __uint(name, N) is `int (*name)[N]`, and __ulong
 // (64-bit map_extra) is an enum whose single enumerator holds the value.
 Result<std::uint64_t> btf_uint(const btf::Spec& b, btf::TypeId id) {
+  // The usual shape, `int (*)[N]` with no qualifiers or typedefs: two lookups.
+  if (auto t = b.type(id); t && t->kind() == btf::Kind::ptr) {
+    if (auto arr = b.type(t->ref()); arr && arr->kind() == btf::Kind::array) return std::uint64_t{arr->array().nelems};
+  }
   EBPF_TRY(auto t, b.resolve(id));
   if (t.is_enum()) {
     if (t.vlen() == 0) return fail(errc::malformed, "enum without values");
@@ -354,7 +434,32 @@ Result<std::uint32_t> btf_pointee_size(const btf::Spec& b, btf::TypeId id, const
   return static_cast<std::uint32_t>(size);
 }
 
+// Values already decoded from BTF map definitions, by type id: definitions of one object share most of their
+// member types (`int (*)[1]` for BPF_MAP_TYPE_HASH, `__u32 *` keys...). Fixed size, no allocation.
+class BtfValueCache {
+ public:
+  enum Query : std::uint32_t { uint_value = 0, pointee_size = 1 };
+  std::optional<std::uint64_t> find(Query q, btf::TypeId id) const noexcept {
+    const std::uint64_t key = (std::uint64_t{id} << 1) | q;
+    for (std::size_t i = 0; i < n_; ++i)
+      if (keys_[i] == key) return values_[i];
+    return std::nullopt;
+  }
+  void add(Query q, btf::TypeId id, std::uint64_t value) noexcept {
+    if (n_ == kSize) return;
+    keys_[n_] = (std::uint64_t{id} << 1) | q;
+    values_[n_++] = value;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 32;
+  std::uint64_t keys_[kSize];
+  std::uint64_t values_[kSize];
+  std::size_t n_ = 0;
+};
+
 struct BtfMapContext {
+  BtfValueCache& cache;
   const btf::Spec& btf;
   const SectionInfo& maps;   // the .maps section: relocations of `values`
   std::uint64_t var_offset;  // of the map variable within .maps
@@ -364,6 +469,20 @@ struct BtfMapContext {
 };
 
 Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner);
+
+Result<std::uint32_t> cached_u32(BtfValueCache& cache, const btf::Spec& b, btf::TypeId id) {
+  if (auto v = cache.find(BtfValueCache::uint_value, id)) return static_cast<std::uint32_t>(*v);
+  EBPF_TRY(auto v, btf_u32(b, id));
+  cache.add(BtfValueCache::uint_value, id, v);
+  return v;
+}
+
+Result<std::uint32_t> cached_pointee_size(BtfValueCache& cache, const btf::Spec& b, btf::TypeId id, const char* what) {
+  if (auto v = cache.find(BtfValueCache::pointee_size, id)) return static_cast<std::uint32_t>(*v);
+  EBPF_TRY(auto v, btf_pointee_size(b, id, what));
+  cache.add(BtfValueCache::pointee_size, id, v);
+  return v;
+}
 
 Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::Member& member, bool inner) {
   if (inner) return fail(errc::not_supported, "nested inner maps are not supported");
@@ -411,6 +530,31 @@ Result<void> parse_btf_values(const BtfMapContext& ctx, MapSpec& m, const btf::M
   return {};
 }
 
+// The members a BTF map definition may have.
+enum class MapField : std::uint8_t {
+  unknown, type, map_flags, max_entries, numa_node, map_extra, pinning, key, value, key_size, value_size, values
+};
+
+MapField map_field(std::string_view n) noexcept {
+  using namespace std::string_view_literals;
+  switch (n.size()) {
+    case 3: return n == "key"sv ? MapField::key : MapField::unknown;
+    case 4: return n == "type"sv ? MapField::type : MapField::unknown;
+    case 5: return n == "value"sv ? MapField::value : MapField::unknown;
+    case 6: return n == "values"sv ? MapField::values : MapField::unknown;
+    case 7: return n == "pinning"sv ? MapField::pinning : MapField::unknown;
+    case 8: return n == "key_size"sv ? MapField::key_size : MapField::unknown;
+    case 9:
+      if (n == "map_flags"sv) return MapField::map_flags;
+      if (n == "numa_node"sv) return MapField::numa_node;
+      if (n == "map_extra"sv) return MapField::map_extra;
+      return MapField::unknown;
+    case 10: return n == "value_size"sv ? MapField::value_size : MapField::unknown;
+    case 11: return n == "max_entries"sv ? MapField::max_entries : MapField::unknown;
+    default: return MapField::unknown;
+  }
+}
+
 Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name, btf::Type def, bool inner) {
   const auto& b = ctx.btf;
   if (def.kind() != btf::Kind::struct_)
@@ -420,57 +564,63 @@ Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name,
   const std::size_t n = def.vlen();
   for (std::size_t i = 0; i < n; ++i) {
     const auto member = def.member(i);
-    const std::string field = str(member.name);
-    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + field)); };
-    if (field == "type") {
-      auto v = btf_u32(b, member.type);
+    const MapField field = map_field(member.name);
+    auto wrap = [&](Error e) { return fail(std::move(e).with_context("field " + str(member.name))); };
+    // Most fields are a 32-bit number encoded in the member's type.
+    std::uint32_t* target = nullptr;
+    std::uint32_t type_value = 0;
+    switch (field) {
+      case MapField::type: target = &type_value; break;
+      case MapField::map_flags: target = &m.flags; break;
+      case MapField::max_entries: target = &m.max_entries; break;
+      case MapField::numa_node: target = &m.numa_node; break;
+      case MapField::key_size: target = &m.key_size; break;
+      case MapField::value_size: target = &m.value_size; break;
+      default: break;
+    }
+    if (target != nullptr) {
+      auto v = cached_u32(ctx.cache, b, member.type);
       if (!v) return wrap(v.error());
-      m.type = static_cast<MapType>(*v);
-    } else if (field == "map_flags") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.flags = *v;
-    } else if (field == "max_entries") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.max_entries = *v;
-    } else if (field == "numa_node") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.numa_node = *v;
-    } else if (field == "map_extra") {
-      auto v = btf_uint(b, member.type);
-      if (!v) return wrap(v.error());
-      m.map_extra = *v;
-    } else if (field == "pinning") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
-      m.pinning = *v == 1 ? PinType::by_name : PinType::none;
-    } else if (field == "key") {
-      auto v = btf_pointee_size(b, member.type, "key");
-      if (!v) return wrap(v.error());
-      m.key_size = *v;
-      m.key_type = b.resolve(member.type)->ref();
-    } else if (field == "value") {
-      auto v = btf_pointee_size(b, member.type, "value");
-      if (!v) return wrap(v.error());
-      m.value_size = *v;
-      m.value_type = b.resolve(member.type)->ref();
-    } else if (field == "key_size") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.key_size = *v;
-    } else if (field == "value_size") {
-      auto v = btf_u32(b, member.type);
-      if (!v) return wrap(v.error());
-      m.value_size = *v;
-    } else if (field == "values") {
-      if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
-      auto r = parse_btf_values(ctx, m, member, inner);
-      if (!r) return wrap(r.error());
-    } else {
-      return fail(errc::malformed, "unrecognized field " + field + " in BTF map definition");
+      *target = *v;
+      if (field == MapField::type) m.type = static_cast<MapType>(type_value);
+      continue;
+    }
+    switch (field) {
+      case MapField::map_extra: {
+        auto v = btf_uint(b, member.type);
+        if (!v) return wrap(v.error());
+        m.map_extra = *v;
+        break;
+      }
+      case MapField::pinning: {
+        auto v = cached_u32(ctx.cache, b, member.type);
+        if (!v) return wrap(v.error());
+        if (*v > 1) return fail(errc::not_supported, "field pinning: unsupported pinning type " + std::to_string(*v));
+        m.pinning = *v == 1 ? PinType::by_name : PinType::none;
+        break;
+      }
+      case MapField::key: {
+        auto v = cached_pointee_size(ctx.cache, b, member.type, "key");
+        if (!v) return wrap(v.error());
+        m.key_size = *v;
+        if (auto p = b.resolve(member.type)) m.key_type = p->ref();
+        break;
+      }
+      case MapField::value: {
+        auto v = cached_pointee_size(ctx.cache, b, member.type, "value");
+        if (!v) return wrap(v.error());
+        m.value_size = *v;
+        if (auto p = b.resolve(member.type)) m.value_type = p->ref();
+        break;
+      }
+      case MapField::values: {
+        if (i + 1 != n) return fail(errc::malformed, "'values' must be the last field of a BTF map definition");
+        auto r = parse_btf_values(ctx, m, member, inner);
+        if (!r) return wrap(r.error());
+        break;
+      }
+      default:
+        return fail(errc::malformed, "unrecognized field " + str(member.name) + " in BTF map definition");
     }
   }
   return m;
@@ -485,6 +635,7 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
     auto ds = datasec(sec.name);
     if (!ds) return fail(errc::malformed, ctx() + ": cannot find section '" + str(sec.name) + "' in BTF");
     auto data = f_.data(sec);
+    BtfValueCache cache;
     for (std::size_t i = 0; i < ds->vlen(); ++i) {
       auto vs = ds->var_info(i);
       auto var = btf_->type(vs.type);
@@ -508,10 +659,13 @@ Result<void> Loader::load_btf_maps(CollectionSpec& spec) {
       if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
       auto def = btf_->resolve(var->ref());
       if (!def) return fail(def.error().with_context(ctx() + ": map " + name));
-      BtfMapContext mc{*btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
+      BtfMapContext mc{cache, *btf_, si, vs.offset, vs.size, sec.addralign ? sec.addralign : 8, f_.byte_order()};
       auto m = parse_btf_map(mc, name, *def, false);
       if (!m) return fail(m.error().with_context(ctx() + ": map " + name));
       if (m->key_type != 0 || m->value_type != 0) m->btf = btf_;
+      for (const auto& tag : decl_tags_)
+        if (tag.ref() == vs.type || tag.ref() == var->ref() || tag.ref() == def->id())
+          m->tags.push_back(str(tag.name()));
       spec.maps.emplace(name, std::move(*m));
     }
   }
@@ -784,6 +938,32 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
       return &insns[static_cast<std::size_t>(index_of[off / 8])];
     };
+    // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
+    // allocation.
+    std::size_t with_metadata = 0;
+    {
+      std::vector<std::uint8_t> marked(insns.size(), 0);
+      auto mark = [&](std::uint64_t off) {
+        if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return;
+        auto& m = marked[static_cast<std::size_t>(index_of[off / 8])];
+        with_metadata += m == 0;
+        m = 1;
+      };
+      for (const Symbol* sym : si.symbols) mark(sym->value);
+      for (const auto& group : ext_.func_info)
+        if (group.section == sec.name)
+          for (const auto& f : group.records) mark(f.insn_off);
+      for (const auto& group : ext_.line_info)
+        if (group.section == sec.name)
+          for (const auto& l : group.records) mark(l.insn_off);
+      for (const auto& group : ext_.core_relos)
+        if (group.section == sec.name)
+          for (const auto& c : group.records) mark(c.insn_off);
+      for (const auto& r : si.relocations) mark(r.first);
+      insn::MetadataArena arena(with_metadata);
+      for (std::size_t k = 0; k < insns.size(); ++k)
+        if (marked[k] != 0) arena.place(insns[k].metadata);
+    }
     // Function boundaries.
     for (const Symbol* sym : si.symbols) {
       insn::Instruction* ins = at_offset(sym->value);
@@ -811,9 +991,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       }
       for (const auto& group : ext_.line_info) {
         if (group.section != sec.name) continue;
+        // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
+        const std::shared_ptr<const void> owner = btf_->impl_shared();
         for (const auto& l : group.records) {
           EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
-          ins->metadata.set_source(insn::SourceLine{str(l.file_name), str(l.line_text), l.line, l.column});
+          ins->metadata.set_source(insn::SourceLine{l.file_name, l.line_text, l.line, l.column, owner});
         }
       }
       for (const auto& group : ext_.core_relos) {
@@ -959,10 +1141,12 @@ Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
     ::close(fd);
     return fail(Error::make(errc::sys, name + ": stat", err));
   }
-  std::vector<std::byte> buf(static_cast<std::size_t>(st.st_size));
+  // Uninitialised: read() fills it (zeroing a buffer about to be overwritten costs a few percent of the open).
+  const auto size = static_cast<std::size_t>(st.st_size);
+  std::unique_ptr<std::byte[]> buf(new std::byte[size]);
   std::size_t got = 0;
-  while (got < buf.size()) {
-    const ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
+  while (got < size) {
+    const ssize_t n = ::read(fd, buf.get() + got, size - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
@@ -973,8 +1157,7 @@ Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
     got += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  buf.resize(got);
-  return load_collection_spec(buf, name);
+  return load_collection_spec(std::span<const std::byte>(buf.get(), got), name);
 }
 
 }  // namespace ebpf

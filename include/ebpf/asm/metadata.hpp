@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,12 +18,26 @@
 namespace ebpf::insn {
 
 // A line of source code an instruction was compiled from (from .BTF.ext line info).
+//
+// The texts are views into an immutable string table (an object's .BTF strings) that `owner` keeps alive, so
+// attaching a line to an instruction copies no text and copies of the line share it. A line built by hand
+// may view static strings (owner null) or own copies of its texts: SourceLine::copy_of.
 struct SourceLine {
-  std::string file_name;
-  std::string line;  // the text of the line
+  std::string_view file_name;
+  std::string_view line;  // the text of the line
   std::uint32_t line_number = 0;
   std::uint32_t column = 0;
-  friend bool operator==(const SourceLine&, const SourceLine&) = default;
+  std::shared_ptr<const void> owner;  // keeps file_name and line alive; null if they are static
+
+  // A line owning copies of `file_name` and `line` (one allocation).
+  static SourceLine copy_of(std::string_view file_name, std::string_view line, std::uint32_t line_number,
+                            std::uint32_t column);
+
+  // Equal texts and positions (wherever the texts are stored).
+  friend bool operator==(const SourceLine& a, const SourceLine& b) noexcept {
+    return a.file_name == b.file_name && a.line == b.line && a.line_number == b.line_number &&
+           a.column == b.column;
+  }
 };
 
 // A CO-RE relocation record attached to an instruction (from .BTF.ext core relocations).
@@ -33,9 +48,14 @@ struct CoreRelocation {
   friend bool operator==(const CoreRelocation&, const CoreRelocation&) = default;
 };
 
+class MetadataArena;
+
 namespace detail {
+struct ArenaStorage;
+
 struct MetadataBlock {
   mutable std::atomic<std::uint32_t> refs{1};
+  ArenaStorage* arena = nullptr;  // the storage this block was placed in by a MetadataArena; null: own allocation
   std::string symbol;
   std::string reference;
   std::optional<SourceLine> source;
@@ -48,6 +68,9 @@ struct MetadataBlock {
         core_relocation(o.core_relocation) {}
   MetadataBlock& operator=(const MetadataBlock&) = delete;
 };
+
+// Frees a block whose last reference was dropped.
+void destroy(MetadataBlock* block) noexcept;
 }  // namespace detail
 
 class Metadata {
@@ -108,13 +131,33 @@ class Metadata {
 
  private:
   void release() noexcept {
-    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete block_;
+    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::destroy(block_);
     block_ = nullptr;
   }
   // The block, unshared: allocated or copied as needed.
   detail::MetadataBlock& edit();
+  friend class MetadataArena;
 
   detail::MetadataBlock* block_ = nullptr;
+};
+
+// Places the metadata blocks of many instructions in one allocation, for loaders that attach metadata to
+// many instructions at once (the ELF loader: symbols, references, line and func info, CO-RE relocations).
+// Blocks behave as usual (copies share them, edits of shared blocks copy them out to the heap); the storage
+// is freed when the arena and every block placed in it are gone.
+class MetadataArena {
+ public:
+  explicit MetadataArena(std::size_t capacity);
+  ~MetadataArena();
+  MetadataArena(const MetadataArena&) = delete;
+  MetadataArena& operator=(const MetadataArena&) = delete;
+
+  // Gives `m` a block from the arena if it has none and the arena is not full (then the next edit allocates
+  // on its own, as without an arena).
+  void place(Metadata& m) noexcept;
+
+ private:
+  detail::ArenaStorage* storage_ = nullptr;
 };
 
 }  // namespace ebpf::insn
