@@ -181,6 +181,7 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   fx.object_btf = spec_.btf.get();
   if (auto t = options_.attach_targets.find(name); t != options_.attach_targets.end()) fx.attach_target = t->second;
   fx.core_target = options_.programs.kernel_types.get();
+  fx.core_module_targets = &options_.programs.kernel_module_types;
   auto prepared = detail::prepare_program(ps, fx);
   if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
   auto prog = Program::load(prepared->request, options_.programs);
@@ -297,6 +298,7 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   fx.object_btf = spec.btf.get();
   fx.attach_target = attach_target;
   fx.core_target = options.kernel_types.get();
+  fx.core_module_targets = &options.kernel_module_types;
   EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
   auto prog = Program::load(prepared.request, options);
   if (!prog) return unexpected(std::move(prog).error().with_context("section " + spec.section_name));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ebpf/btf/btf.hpp"
+#include "ebpf/btf/core.hpp"
 #include "ebpf/btf/handle.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/error.hpp"
@@ -54,6 +55,8 @@ struct FixupContext {
   const Program* attach_target = nullptr;
   // Target BTF for CO-RE relocations instead of the running kernel's (ProgramOptions::kernel_types).
   const btf::Spec* core_target = nullptr;
+  // ProgramOptions::kernel_module_types, or null.
+  const std::map<std::string, std::shared_ptr<const btf::Spec>, std::less<>>* core_module_targets = nullptr;
 };
 
 // Everything a fixed-up program needs to stay valid until BPF_PROG_LOAD returns.
@@ -70,6 +73,12 @@ struct PreparedProgram {
 // CO-RE: relocates the instructions of `spec` carrying CO-RE records (src/core_fixup.cpp).
 Result<void> apply_core_relocations(const ProgramSpec& spec, const FixupContext& ctx, insn::Instructions& insns,
                                     PreparedProgram& out);
+
+// The BTF CO-RE relocations of `spec` resolve against: kernel_types (or the running kernel's vmlinux), plus the
+// BTF of the module a tracing/LSM program attaches to (from module_types first, else the running kernel's).
+Result<btf::CoreTargets> core_targets(
+    const ProgramSpec& spec, const btf::Spec* kernel_types,
+    const std::map<std::string, std::shared_ptr<const btf::Spec>, std::less<>>* module_types);
 
 Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx);
 

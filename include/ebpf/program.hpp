@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -44,6 +45,10 @@ struct ProgramOptions {
   // Target BTF for CO-RE relocations instead of the running kernel's (/sys/kernel/btf/vmlinux and module BTF),
   // as cilium/ebpf's KernelTypes or libbpf's btf_custom_path. Module BTF is not searched when this is set.
   std::shared_ptr<const btf::Spec> kernel_types;
+  // Target BTF of kernel modules by module name (split BTF on top of kernel_types or vmlinux), as cilium/ebpf's
+  // KernelModuleTypes. Used for tracing and LSM programs whose attach_to function is one of that module's own
+  // types; takes precedence over the running kernel's module BTF.
+  std::map<std::string, std::shared_ptr<const btf::Spec>, std::less<>> kernel_module_types;
 };
 
 // A CO-RE relocation that could not be satisfied: its instruction was poisoned (a call to helper 0xbad2310),
