@@ -728,12 +728,21 @@ Result<void> Loader::load_struct_ops(CollectionSpec& spec) {
   return {};
 }
 
+// Largest .bss-style (NOBITS) data section accepted: well above any kernel's maximum array value size.
+constexpr std::uint64_t kMaxNobitsDataSize = std::uint64_t{64} << 20;
+
 Result<void> Loader::load_data_sections(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
     if (si.kind != Kind::data || si.references == 0) continue;  // unreferenced data sections are pruned
     if (sec.size > 0xffffffffu)
       return fail(errc::malformed, "load data sections: data section " + str(sec.name) + ": contents exceed maximum size");
+    // A NOBITS section's size is not bounded by the file: cap it so that a hostile header cannot make setting a
+    // variable allocate gigabytes. The kernel refuses array values this large anyway (KMALLOC_MAX_SIZE).
+    if (sec.type == elf::SHT_NOBITS && sec.size > kMaxNobitsDataSize)
+      return fail(errc::malformed, "load data sections: data section " + str(sec.name) + ": size " +
+                                       std::to_string(sec.size) + " exceeds the " +
+                                       std::to_string(kMaxNobitsDataSize >> 20) + " MiB a map value can hold");
     const std::string name = str(sec.name);
     MapSpec m;
     m.name = name;

@@ -285,3 +285,20 @@ TEST(ElfReader, RejectsNullSectionUsedAsStringTable) {
   auto msg = error_of(bad);
   EXPECT_NE(msg.find("section 0: contents at offset"), std::string::npos) << msg;
 }
+
+TEST(ElfReader, RejectsHugeNobitsDataSection) {
+  // Found by fuzzing: a .bss header claiming gigabytes (NOBITS sizes are not bounded by the file) made setting a
+  // variable allocate that much.
+  auto bytes = test::read_object("elf_data");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const elf::Section* bss = section(*f, ".bss");
+  ASSERT_NE(bss, nullptr);
+  const auto shoff = f->u64(bytes.data() + 40);
+  auto bad = bytes;
+  test::put_u64(bad, shoff + std::uint64_t{bss->index} * 64 + 32, std::uint64_t{3} << 30);  // sh_size
+  auto msg = error_of(bad);
+  EXPECT_NE(msg.find("section .bss: size 3221225472 exceeds"), std::string::npos) << msg;
+  // The same object with its real .bss loads.
+  EXPECT_TRUE(load_collection_spec(bytes, "obj.o"));
+}
