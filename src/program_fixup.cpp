@@ -26,19 +26,24 @@ const ExternSpec* find_extern(const std::vector<ExternSpec>* externs, std::strin
   return nullptr;
 }
 
-void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
-  const std::size_t at = out.size();
-  out.resize(at + 4);
+// Writes `v` at `at` (within `out`'s size) and advances `at`.
+void put_u32(std::vector<std::byte>& out, std::size_t& at, std::uint32_t v) noexcept {
   std::memcpy(out.data() + at, &v, 4);
+  at += 4;
 }
 
-void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::unordered_map<std::string_view, std::uint32_t>& out) {
+void collect_strings(const ProgramSpec& prog, btf::Builder& b, ProgramBtf& out) {
+  // Texts viewing the string table the builder kept as is (lines from the ELF loader) need nothing.
+  auto add = [&](std::string_view s) {
+    if (ProgramBtf::verbatim_offset(out.verbatim_strings, s)) return;
+    // Most lines share their file name: look up before adding (no key string built for a hit).
+    if (!out.strings.contains(s)) out.strings.emplace(s, b.add_string(s));
+  };
   for (const auto& ins : prog.instructions) {
     const insn::SourceLine* line = ins.metadata.source();
     if (line == nullptr) continue;
-    // Most lines share their file name: look up before adding (no key string built for a hit).
-    if (!out.contains(line->file_name)) out.emplace(line->file_name, b.add_string(line->file_name));
-    if (!out.contains(line->line)) out.emplace(line->line, b.add_string(line->line));
+    add(line->file_name);
+    add(line->line);
   }
 }
 
@@ -92,7 +97,8 @@ Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const Progr
   EBPF_TRY_VOID(b.copy_all(spec));
   EBPF_TRY_VOID(sanitize_externs(spec, b));
   ProgramBtf out;
-  for (const ProgramSpec* p : programs) collect_strings(*p, b, out.strings);
+  out.verbatim_strings = b.verbatim_strings();
+  for (const ProgramSpec* p : programs) collect_strings(*p, b, out);
   EBPF_TRY(auto blob, b.marshal_for_kernel(/*layout_empty_datasecs=*/true));
   auto handle = btf::Handle::load(blob);
   if (!handle) {
@@ -352,25 +358,29 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
       funcs += ins.metadata.func_info() ? 1 : 0;
       lines += ins.metadata.source() != nullptr ? 1 : 0;
     }
-    out.func_info.reserve(funcs * 8);
-    out.line_info.reserve(lines * 16);
+    // Sized once for every record, trimmed to those written.
+    out.func_info.resize(funcs * 8);
+    out.line_info.resize(lines * 16);
+    std::size_t func_end = 0, line_end = 0;
     for (auto [i, slot, ins] : insns.positioned()) {
       if (auto fi = ins.metadata.func_info()) {
-        if (out.func_info.empty()) funcs_ok = slot == 0;
-        put_u32(out.func_info, static_cast<std::uint32_t>(slot));
-        put_u32(out.func_info, *fi);
+        if (func_end == 0) funcs_ok = slot == 0;
+        put_u32(out.func_info, func_end, static_cast<std::uint32_t>(slot));
+        put_u32(out.func_info, func_end, *fi);
       }
       if (const insn::SourceLine* line = ins.metadata.source()) {
-        auto f = ctx.btf->strings.find(line->file_name);
-        auto l = ctx.btf->strings.find(line->line);
-        if (f == ctx.btf->strings.end() || l == ctx.btf->strings.end()) continue;
-        if (out.line_info.empty()) lines_ok = slot == 0;
-        put_u32(out.line_info, static_cast<std::uint32_t>(slot));
-        put_u32(out.line_info, f->second);
-        put_u32(out.line_info, l->second);
-        put_u32(out.line_info, (line->line_number << 10) | (line->column & 0x3ff));
+        const auto f = ctx.btf->string_offset(line->file_name);
+        const auto l = ctx.btf->string_offset(line->line);
+        if (!f || !l) continue;
+        if (line_end == 0) lines_ok = slot == 0;
+        put_u32(out.line_info, line_end, static_cast<std::uint32_t>(slot));
+        put_u32(out.line_info, line_end, *f);
+        put_u32(out.line_info, line_end, *l);
+        put_u32(out.line_info, line_end, (line->line_number << 10) | (line->column & 0x3ff));
       }
     }
+    out.func_info.resize(func_end);
+    out.line_info.resize(line_end);
     if (!funcs_ok) out.func_info.clear();
     if (!lines_ok || out.func_info.empty()) out.line_info.clear();
   }

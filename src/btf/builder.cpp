@@ -311,6 +311,7 @@ Result<void> Builder::copy_all(const Spec& spec) {
   if (same_strings) {
     strings_.assign(own->strings, own->strings_len);
     string_index_stale_ = true;
+    verbatim_strings_ = std::string_view(own->strings, own->strings_len);
   }
   auto& memo = memo_[spec.impl()];
   std::vector<std::uint32_t> w;
