@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <optional>
 
 #include "ebpf/asm/instruction.hpp"
 #include "ebpf/btf/builder.hpp"
@@ -256,18 +257,43 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                          "-endian program on this " +
                                          (std::endian::native == std::endian::big ? "big" : "little") + "-endian host");
   PreparedProgram out;
-  insn::Instructions insns = spec.instructions;
+  // The spec's instructions are encoded as they are and the few the fix-ups below change are re-encoded in
+  // place: no copy of the instructions, except for CO-RE relocation, which works on one.
+  std::optional<insn::Instructions> relocated;
+  for (const auto& ins : spec.instructions) {
+    if (ins.metadata.core_relocation() == nullptr) continue;
+    relocated.emplace(spec.instructions);
+    EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
+    break;
+  }
+  const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
+  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
+  // Re-encodes a fixed-up instruction at its slot.
+  auto patch = [&out](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
+    auto r = fixed.encode(std::span<std::byte>(out.bytecode).subspan(slot * insn::kSlotSize, fixed.width()),
+                          std::endian::native);
+    if (!r) return ebpf::unexpected(std::move(r).error().with_context("encode instructions"));
+    return {};
+  };
+  // The encoded fields of an instruction, without its metadata (not needed to encode it).
+  auto bare = [](const insn::Instruction& i) {
+    insn::Instruction c;
+    c.opcode = i.opcode;
+    c.dst = i.dst;
+    c.src = i.src;
+    c.offset = i.offset;
+    c.constant = i.constant;
+    return c;
+  };
   std::vector<std::string_view> typeless_ksyms;
-  EBPF_TRY_VOID(apply_core_relocations(spec, ctx, insns, out));
 
-  std::size_t index = 0;
-  for (auto& ins : insns) {
-    const std::string_view ref = ins.metadata.reference();
-    const std::size_t at = index++;
+  for (auto [at, slot, original] : insns.positioned()) {
+    const std::string_view ref = original.metadata.reference();
     // Only built on error paths.
     auto where = [at] { return "instruction " + std::to_string(at); };
     if (ref.empty()) continue;
-    if (ins.is_load_imm64()) {
+    if (original.is_load_imm64()) {
+      insn::Instruction ins = bare(original);
       const auto src = ins.pseudo_source();
       const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
       const auto high = static_cast<std::uint64_t>(ins.constant) >> 32;
@@ -275,6 +301,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
         if (!ctx.map_fd) return fail(errc::not_found, where() + ": reference to map " + std::string(ref) + " without a map");
         EBPF_TRY_CTX(int fd, ctx.map_fd(ref), where());
         ins.constant = static_cast<std::int64_t>((high << 32) | static_cast<std::uint32_t>(fd));
+        EBPF_TRY_VOID(patch(slot, ins));
         continue;
       }
       if (src != insn::PseudoSource::none) continue;
@@ -289,6 +316,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
         ins.src = static_cast<insn::Register>(insn::PseudoSource::map_value);
         ins.constant = static_cast<std::int64_t>((std::uint64_t{it->second + low} << 32) |
                                                  static_cast<std::uint32_t>(ctx.kconfig->fd));
+        EBPF_TRY_VOID(patch(slot, ins));
       } else if (ext->section == ".ksyms") {
         btf::Type local;
         if (ctx.object_btf != nullptr)
@@ -299,6 +327,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
           if (!kt) {
             if (ext->weak) {
               ins.constant = 0;
+              EBPF_TRY_VOID(patch(slot, ins));
               continue;
             }
             return fail(errc::not_found, where() + ": ksym " + std::string(ref) + ": no such variable in kernel BTF");
@@ -308,13 +337,15 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                                  ": module ksyms are not supported yet");
           ins.src = static_cast<insn::Register>(insn::PseudoSource::btf_id);
           ins.constant = static_cast<std::int64_t>(kt->type.id());
+          EBPF_TRY_VOID(patch(slot, ins));
         } else {
           typeless_ksyms.push_back(ref);
         }
       }
       continue;
     }
-    if (ins.is_kfunc_call()) {
+    if (original.is_kfunc_call()) {
+      insn::Instruction ins = bare(original);
       const ExternSpec* ext = find_extern(ctx.externs, ref);
       auto kt = btf::find_kernel_type(ref, btf::Kind::func);
       if (!kt) {
@@ -323,6 +354,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
           ins.src = static_cast<insn::Register>(insn::CallSource::helper);
           ins.offset = 0;
           ins.constant = kKfuncCallPoisonBase;
+          EBPF_TRY_VOID(patch(slot, ins));
           continue;
         }
         return fail(errc::not_found, where() + ": kfunc " + std::string(ref) + ": not found in kernel BTF");
@@ -332,20 +364,23 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                     where() + ": kfunc " + std::string(ref) + " lives in module " + kt->module + ": not supported yet");
       ins.constant = static_cast<std::int64_t>(kt->type.id());
       ins.offset = 0;
+      EBPF_TRY_VOID(patch(slot, ins));
     }
   }
 
   if (!typeless_ksyms.empty()) {
     EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
-    for (auto& ins : insns) {
-      const std::string_view ref = ins.metadata.reference();
-      if (ref.empty() || !ins.is_load_imm64() || ins.pseudo_source() != insn::PseudoSource::none) continue;
+    for (auto [at, slot, original] : insns.positioned()) {
+      const std::string_view ref = original.metadata.reference();
+      if (ref.empty() || !original.is_load_imm64() || original.pseudo_source() != insn::PseudoSource::none) continue;
       for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
         if (typeless_ksyms[i] != ref) continue;
         const ExternSpec* ext = find_extern(ctx.externs, ref);
         if (!addrs[i] && !(ext && ext->weak))
           return fail(errc::not_found, "ksym " + std::string(ref) + ": not in /proc/kallsyms");
+        insn::Instruction ins = bare(original);
         ins.constant = static_cast<std::int64_t>(addrs[i].value_or(0));
+        EBPF_TRY_VOID(patch(slot, ins));
       }
     }
   }
@@ -385,7 +420,6 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     if (!lines_ok || out.func_info.empty()) out.line_info.clear();
   }
 
-  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
   bool calls = false;
   for (const auto& ins : insns)
     if (ins.is_pseudo_call()) calls = true;
