@@ -314,6 +314,7 @@ Result<void> Builder::copy_all(const Spec& spec) {
     verbatim_strings_ = std::string_view(own->strings, own->strings_len);
   }
   auto& memo = memo_[spec.impl()];
+  memo.reserve(memo.size() + spec.type_count());
   std::vector<std::uint32_t> w;
   for (TypeId old = 1; old < spec.type_count(); ++old) {
     EBPF_TRY(Type t, spec.type(old));
