@@ -125,6 +125,9 @@ class Builder {
   std::string_view verbatim_strings_;
   // (source spec, source id) -> id here.
   std::unordered_map<const void*, std::unordered_map<TypeId, TypeId>> memo_;
+  // The spec copy_all() copied (ids unchanged) and its type count; those ids need no memo.
+  const void* copied_all_from_ = nullptr;
+  TypeId copied_all_end_ = 0;
 };
 
 }  // namespace ebpf::btf
