@@ -287,10 +287,10 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   };
   std::vector<std::string_view> typeless_ksyms;
 
-  for (auto [at, slot, original] : insns.positioned()) {
+  for (auto [index, slot, original] : insns.positioned()) {
     const std::string_view ref = original.metadata.reference();
     // Only built on error paths.
-    auto where = [at] { return "instruction " + std::to_string(at); };
+    auto where = [at = index] { return "instruction " + std::to_string(at); };
     if (ref.empty()) continue;
     if (original.is_load_imm64()) {
       insn::Instruction ins = bare(original);
@@ -370,7 +370,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
 
   if (!typeless_ksyms.empty()) {
     EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
-    for (auto [at, slot, original] : insns.positioned()) {
+    for (auto [index, slot, original] : insns.positioned()) {
       const std::string_view ref = original.metadata.reference();
       if (ref.empty() || !original.is_load_imm64() || original.pseudo_source() != insn::PseudoSource::none) continue;
       for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
