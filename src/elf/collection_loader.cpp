@@ -1074,6 +1074,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     if (!by_name.emplace(funcs[i].name, i).second)
       return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
   // Link: each program gets every function it reaches, once, after its own body.
+  std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
   for (const auto& fn : funcs) {
     if (fn.section == ".text") continue;
     ProgramSpec p;
@@ -1089,7 +1090,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     p.byte_order = f_.byte_order();
     p.btf = btf_;
     p.instructions = fn.insns;
-    std::vector<std::string_view> placed{fn.name};
+    placed.assign(1, fn.name);
     for (std::size_t i = 0; i < p.instructions.size(); ++i) {
       const auto& ins = p.instructions[i];
       if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;
