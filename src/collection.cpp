@@ -25,6 +25,8 @@ class CollectionLoader {
 
   Result<Map*> load_map(std::string_view name);
   Result<Program*> load_program(std::string_view name);
+  // The same for a program of the spec already looked up.
+  Result<Program*> load_program(const std::string& name, const ProgramSpec& ps);
   // Puts the static contents that name other objects (prog arrays, maps of maps), loading what they name.
   Result<void> populate_deferred();
 
@@ -146,27 +148,35 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   auto sit = spec_.programs.find(std::string(name));
   if (sit == spec_.programs.end())
     return fail(errc::not_found, "program " + std::string(name) + ": not in the collection spec");
-  const ProgramSpec& ps = sit->second;
-  const std::string ctx = "program " + std::string(name);
-  if (ps.type == ProgramType::unspec)
-    return fail(errc::invalid_argument, ctx + ": section " + ps.section_name + ": cannot load a program of unspecified type");
+  return load_program(sit->first, sit->second);
+}
 
-  // Maps first: everything the program references.
-  for (const std::string& ref : ps.map_references()) {
-    if (!spec_.maps.contains(ref)) continue;  // externs and the .kconfig section are resolved below
+Result<Program*> CollectionLoader::load_program(const std::string& name, const ProgramSpec& ps) {
+  if (auto it = programs_.find(name); it != programs_.end()) return &it->second;
+  // Only built on error paths.
+  auto ctx = [&name] { return "program " + name; };
+  if (ps.type == ProgramType::unspec)
+    return fail(errc::invalid_argument, ctx() + ": section " + ps.section_name + ": cannot load a program of unspecified type");
+
+  // Maps first: everything the program references, in order of first reference (loaded maps are skipped).
+  for (const auto& ins : ps.instructions) {
+    if (!ins.is_map_load()) continue;
+    const std::string_view ref = ins.reference();
+    if (ref.empty() || maps_.contains(ref)) continue;
+    if (!spec_.maps.contains(std::string(ref))) continue;  // externs and the .kconfig section are resolved below
     auto m = load_map(ref);
-    if (!m) return unexpected(std::move(m).error().with_context(ctx));
+    if (!m) return unexpected(std::move(m).error().with_context(ctx()));
   }
   bool uses_kconfig = false;
   for (const auto& e : spec_.externs)
     if (e.section == ".kconfig") uses_kconfig = true;
   if (uses_kconfig) {
     auto r = ensure_kconfig();
-    if (!r) return unexpected(std::move(r).error().with_context(ctx));
+    if (!r) return unexpected(std::move(r).error().with_context(ctx()));
   }
   {
     auto r = ensure_program_btf();
-    if (!r) return unexpected(std::move(r).error().with_context(ctx));
+    if (!r) return unexpected(std::move(r).error().with_context(ctx()));
   }
 
   detail::FixupContext fx;
@@ -183,10 +193,11 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   fx.core_target = options_.programs.kernel_types.get();
   fx.core_module_targets = &options_.programs.kernel_module_types;
   auto prepared = detail::prepare_program(ps, fx);
-  if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx));
+  if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx()));
   auto prog = Program::load(prepared->request, options_.programs);
   if (!prog) return unexpected(std::move(prog).error().with_context("section " + ps.section_name));
-  return &programs_.emplace(std::string(name), std::move(*prog)).first->second;
+  // Collection::load goes in name order: the end is the right place (a hint, correct for any order).
+  return &programs_.emplace_hint(programs_.end(), name, std::move(*prog))->second;
 }
 
 Result<int> CollectionLoader::resolve(const ObjectRef& ref, bool want_program) {
@@ -223,7 +234,7 @@ Result<Collection> Collection::load(const CollectionSpec& spec, const Collection
   for (const auto& [name, _] : spec.maps) EBPF_TRY_VOID(loader.load_map(name));
   for (const auto& [name, prog] : spec.programs) {
     if (prog.type == ProgramType::unspec) continue;  // kept in the spec, refused only when asked for by name
-    EBPF_TRY_VOID(loader.load_program(name));
+    EBPF_TRY_VOID(loader.load_program(name, prog));
   }
   EBPF_TRY_VOID(loader.populate_deferred());
   Collection c;

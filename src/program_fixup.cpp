@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <optional>
 
 #include "ebpf/asm/instruction.hpp"
 #include "ebpf/btf/builder.hpp"
@@ -26,19 +27,24 @@ const ExternSpec* find_extern(const std::vector<ExternSpec>* externs, std::strin
   return nullptr;
 }
 
-void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
-  const std::size_t at = out.size();
-  out.resize(at + 4);
+// Writes `v` at `at` (within `out`'s size) and advances `at`.
+void put_u32(std::vector<std::byte>& out, std::size_t& at, std::uint32_t v) noexcept {
   std::memcpy(out.data() + at, &v, 4);
+  at += 4;
 }
 
-void collect_strings(const ProgramSpec& prog, btf::Builder& b, std::unordered_map<std::string_view, std::uint32_t>& out) {
+void collect_strings(const ProgramSpec& prog, btf::Builder& b, ProgramBtf& out) {
+  // Texts viewing the string table the builder kept as is (lines from the ELF loader) need nothing.
+  auto add = [&](std::string_view s) {
+    if (ProgramBtf::verbatim_offset(out.verbatim_strings, s)) return;
+    // Most lines share their file name: look up before adding (no key string built for a hit).
+    if (!out.strings.contains(s)) out.strings.emplace(s, b.add_string(s));
+  };
   for (const auto& ins : prog.instructions) {
     const insn::SourceLine* line = ins.metadata.source();
     if (line == nullptr) continue;
-    // Most lines share their file name: look up before adding (no key string built for a hit).
-    if (!out.contains(line->file_name)) out.emplace(line->file_name, b.add_string(line->file_name));
-    if (!out.contains(line->line)) out.emplace(line->line, b.add_string(line->line));
+    add(line->file_name);
+    add(line->line);
   }
 }
 
@@ -92,7 +98,8 @@ Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const Progr
   EBPF_TRY_VOID(b.copy_all(spec));
   EBPF_TRY_VOID(sanitize_externs(spec, b));
   ProgramBtf out;
-  for (const ProgramSpec* p : programs) collect_strings(*p, b, out.strings);
+  out.verbatim_strings = b.verbatim_strings();
+  for (const ProgramSpec* p : programs) collect_strings(*p, b, out);
   EBPF_TRY(auto blob, b.marshal_for_kernel(/*layout_empty_datasecs=*/true));
   auto handle = btf::Handle::load(blob);
   if (!handle) {
@@ -250,18 +257,43 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                          "-endian program on this " +
                                          (std::endian::native == std::endian::big ? "big" : "little") + "-endian host");
   PreparedProgram out;
-  insn::Instructions insns = spec.instructions;
+  // The spec's instructions are encoded as they are and the few the fix-ups below change are re-encoded in
+  // place: no copy of the instructions, except for CO-RE relocation, which works on one.
+  std::optional<insn::Instructions> relocated;
+  for (const auto& ins : spec.instructions) {
+    if (ins.metadata.core_relocation() == nullptr) continue;
+    relocated.emplace(spec.instructions);
+    EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
+    break;
+  }
+  const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
+  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
+  // Re-encodes a fixed-up instruction at its slot.
+  auto patch = [&out](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
+    auto r = fixed.encode(std::span<std::byte>(out.bytecode).subspan(slot * insn::kSlotSize, fixed.width()),
+                          std::endian::native);
+    if (!r) return ebpf::unexpected(std::move(r).error().with_context("encode instructions"));
+    return {};
+  };
+  // The encoded fields of an instruction, without its metadata (not needed to encode it).
+  auto bare = [](const insn::Instruction& i) {
+    insn::Instruction c;
+    c.opcode = i.opcode;
+    c.dst = i.dst;
+    c.src = i.src;
+    c.offset = i.offset;
+    c.constant = i.constant;
+    return c;
+  };
   std::vector<std::string_view> typeless_ksyms;
-  EBPF_TRY_VOID(apply_core_relocations(spec, ctx, insns, out));
 
-  std::size_t index = 0;
-  for (auto& ins : insns) {
-    const std::string_view ref = ins.metadata.reference();
-    const std::size_t at = index++;
+  for (auto [index, slot, original] : insns.positioned()) {
+    const std::string_view ref = original.metadata.reference();
     // Only built on error paths.
-    auto where = [at] { return "instruction " + std::to_string(at); };
+    auto where = [at = index] { return "instruction " + std::to_string(at); };
     if (ref.empty()) continue;
-    if (ins.is_load_imm64()) {
+    if (original.is_load_imm64()) {
+      insn::Instruction ins = bare(original);
       const auto src = ins.pseudo_source();
       const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
       const auto high = static_cast<std::uint64_t>(ins.constant) >> 32;
@@ -269,6 +301,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
         if (!ctx.map_fd) return fail(errc::not_found, where() + ": reference to map " + std::string(ref) + " without a map");
         EBPF_TRY_CTX(int fd, ctx.map_fd(ref), where());
         ins.constant = static_cast<std::int64_t>((high << 32) | static_cast<std::uint32_t>(fd));
+        EBPF_TRY_VOID(patch(slot, ins));
         continue;
       }
       if (src != insn::PseudoSource::none) continue;
@@ -283,6 +316,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
         ins.src = static_cast<insn::Register>(insn::PseudoSource::map_value);
         ins.constant = static_cast<std::int64_t>((std::uint64_t{it->second + low} << 32) |
                                                  static_cast<std::uint32_t>(ctx.kconfig->fd));
+        EBPF_TRY_VOID(patch(slot, ins));
       } else if (ext->section == ".ksyms") {
         btf::Type local;
         if (ctx.object_btf != nullptr)
@@ -293,6 +327,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
           if (!kt) {
             if (ext->weak) {
               ins.constant = 0;
+              EBPF_TRY_VOID(patch(slot, ins));
               continue;
             }
             return fail(errc::not_found, where() + ": ksym " + std::string(ref) + ": no such variable in kernel BTF");
@@ -302,13 +337,15 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                                  ": module ksyms are not supported yet");
           ins.src = static_cast<insn::Register>(insn::PseudoSource::btf_id);
           ins.constant = static_cast<std::int64_t>(kt->type.id());
+          EBPF_TRY_VOID(patch(slot, ins));
         } else {
           typeless_ksyms.push_back(ref);
         }
       }
       continue;
     }
-    if (ins.is_kfunc_call()) {
+    if (original.is_kfunc_call()) {
+      insn::Instruction ins = bare(original);
       const ExternSpec* ext = find_extern(ctx.externs, ref);
       auto kt = btf::find_kernel_type(ref, btf::Kind::func);
       if (!kt) {
@@ -317,6 +354,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
           ins.src = static_cast<insn::Register>(insn::CallSource::helper);
           ins.offset = 0;
           ins.constant = kKfuncCallPoisonBase;
+          EBPF_TRY_VOID(patch(slot, ins));
           continue;
         }
         return fail(errc::not_found, where() + ": kfunc " + std::string(ref) + ": not found in kernel BTF");
@@ -326,20 +364,23 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                     where() + ": kfunc " + std::string(ref) + " lives in module " + kt->module + ": not supported yet");
       ins.constant = static_cast<std::int64_t>(kt->type.id());
       ins.offset = 0;
+      EBPF_TRY_VOID(patch(slot, ins));
     }
   }
 
   if (!typeless_ksyms.empty()) {
     EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
-    for (auto& ins : insns) {
-      const std::string_view ref = ins.metadata.reference();
-      if (ref.empty() || !ins.is_load_imm64() || ins.pseudo_source() != insn::PseudoSource::none) continue;
+    for (auto [index, slot, original] : insns.positioned()) {
+      const std::string_view ref = original.metadata.reference();
+      if (ref.empty() || !original.is_load_imm64() || original.pseudo_source() != insn::PseudoSource::none) continue;
       for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
         if (typeless_ksyms[i] != ref) continue;
         const ExternSpec* ext = find_extern(ctx.externs, ref);
         if (!addrs[i] && !(ext && ext->weak))
           return fail(errc::not_found, "ksym " + std::string(ref) + ": not in /proc/kallsyms");
+        insn::Instruction ins = bare(original);
         ins.constant = static_cast<std::int64_t>(addrs[i].value_or(0));
+        EBPF_TRY_VOID(patch(slot, ins));
       }
     }
   }
@@ -352,30 +393,33 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
       funcs += ins.metadata.func_info() ? 1 : 0;
       lines += ins.metadata.source() != nullptr ? 1 : 0;
     }
-    out.func_info.reserve(funcs * 8);
-    out.line_info.reserve(lines * 16);
+    // Sized once for every record, trimmed to those written.
+    out.func_info.resize(funcs * 8);
+    out.line_info.resize(lines * 16);
+    std::size_t func_end = 0, line_end = 0;
     for (auto [i, slot, ins] : insns.positioned()) {
       if (auto fi = ins.metadata.func_info()) {
-        if (out.func_info.empty()) funcs_ok = slot == 0;
-        put_u32(out.func_info, static_cast<std::uint32_t>(slot));
-        put_u32(out.func_info, *fi);
+        if (func_end == 0) funcs_ok = slot == 0;
+        put_u32(out.func_info, func_end, static_cast<std::uint32_t>(slot));
+        put_u32(out.func_info, func_end, *fi);
       }
       if (const insn::SourceLine* line = ins.metadata.source()) {
-        auto f = ctx.btf->strings.find(line->file_name);
-        auto l = ctx.btf->strings.find(line->line);
-        if (f == ctx.btf->strings.end() || l == ctx.btf->strings.end()) continue;
-        if (out.line_info.empty()) lines_ok = slot == 0;
-        put_u32(out.line_info, static_cast<std::uint32_t>(slot));
-        put_u32(out.line_info, f->second);
-        put_u32(out.line_info, l->second);
-        put_u32(out.line_info, (line->line_number << 10) | (line->column & 0x3ff));
+        const auto f = ctx.btf->string_offset(line->file_name);
+        const auto l = ctx.btf->string_offset(line->line);
+        if (!f || !l) continue;
+        if (line_end == 0) lines_ok = slot == 0;
+        put_u32(out.line_info, line_end, static_cast<std::uint32_t>(slot));
+        put_u32(out.line_info, line_end, *f);
+        put_u32(out.line_info, line_end, *l);
+        put_u32(out.line_info, line_end, (line->line_number << 10) | (line->column & 0x3ff));
       }
     }
+    out.func_info.resize(func_end);
+    out.line_info.resize(line_end);
     if (!funcs_ok) out.func_info.clear();
     if (!lines_ok || out.func_info.empty()) out.line_info.clear();
   }
 
-  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
   bool calls = false;
   for (const auto& ins : insns)
     if (ins.is_pseudo_call()) calls = true;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,9 +30,30 @@ struct KconfigMap {
 // offsets line info needs.
 struct ProgramBtf {
   btf::Handle handle;
-  // File names and source lines -> string offsets. The views point into the ProgramSpecs' instruction metadata,
-  // which outlive the load.
+  // The object's string table, kept as is in the loaded BTF (see btf::Builder::verbatim_strings): line texts
+  // viewing it need no lookup, their offset is their position in it. Empty if the strings were re-added.
+  std::string_view verbatim_strings;
+  // Other file names and source lines -> string offsets. The views point into the ProgramSpecs' instruction
+  // metadata, which outlive the load.
   std::unordered_map<std::string_view, std::uint32_t> strings;
+
+  // Offset of `s` in the loaded BTF's strings; nullopt if it was not added.
+  [[nodiscard]] std::optional<std::uint32_t> string_offset(std::string_view s) const noexcept {
+    if (const auto off = verbatim_offset(verbatim_strings, s)) return off;
+    auto it = strings.find(s);
+    if (it == strings.end()) return std::nullopt;
+    return it->second;
+  }
+  // Position of `s` in `table` if `s` views a NUL-terminated string inside it.
+  static std::optional<std::uint32_t> verbatim_offset(std::string_view table, std::string_view s) noexcept {
+    const char* p = s.data();
+    if (table.empty() || p == nullptr || std::less<>{}(p, table.data()) ||
+        !std::less<>{}(p, table.data() + table.size()))
+      return std::nullopt;
+    const auto off = static_cast<std::size_t>(p - table.data());
+    if (off + s.size() >= table.size() || table[off + s.size()] != '\0') return std::nullopt;
+    return static_cast<std::uint32_t>(off);
+  }
 };
 
 // Loads spec.btf (sanitised for the running kernel) with the strings line info of `programs` needs.

@@ -1,5 +1,6 @@
 #include "ebpf/asm/instruction.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -235,6 +236,12 @@ std::optional<std::size_t> Instructions::index_of_slot(std::size_t slot) const n
 }
 
 Result<void> Instructions::resolve_jumps() {
+  auto needs_target = [](const Instruction& ins) {
+    return !ins.reference().empty() &&
+           (ins.is_branch() || ins.is_long_jump() || ins.is_pseudo_call() || ins.is_func_load());
+  };
+  // Most programs without calls or symbolic jumps have nothing to resolve: no slot table then.
+  if (std::none_of(insns_.begin(), insns_.end(), needs_target)) return {};
   // Slot offset of each instruction, and of each symbol.
   std::vector<std::size_t> slot_of(insns_.size());
   std::size_t s = 0;

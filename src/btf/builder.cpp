@@ -255,6 +255,7 @@ Result<TypeId> Builder::copy(const Spec& spec, TypeId root) {
   // Copies the header and data of `old` with old ids in place; returns the new id.
   auto ensure = [&](TypeId old) -> Result<TypeId> {
     if (old == 0) return TypeId{0};
+    if (spec.impl() == copied_all_from_ && old < copied_all_end_) return old;
     if (auto it = memo.find(old); it != memo.end()) return it->second;
     EBPF_TRY(Type t, spec.type(old));
     Kind kind = t.kind();
@@ -311,8 +312,11 @@ Result<void> Builder::copy_all(const Spec& spec) {
   if (same_strings) {
     strings_.assign(own->strings, own->strings_len);
     string_index_stale_ = true;
+    verbatim_strings_ = std::string_view(own->strings, own->strings_len);
   }
-  auto& memo = memo_[spec.impl()];
+  // Ids are preserved: copy() maps this spec's ids below type_count() to themselves (no memo entries).
+  copied_all_from_ = spec.impl();
+  copied_all_end_ = spec.type_count();
   std::vector<std::uint32_t> w;
   for (TypeId old = 1; old < spec.type_count(); ++old) {
     EBPF_TRY(Type t, spec.type(old));
@@ -338,8 +342,7 @@ Result<void> Builder::copy_all(const Spec& spec) {
     });
     for_each_ref(kind, vlen, [&](std::size_t i) { bad |= w[i] >= spec.type_count(); });
     if (bad) return fail(errc::malformed, "btf: type [" + std::to_string(old) + "]: string offset or type id out of range");
-    TypeId id = push(w[0], kind, info_kflag(w[1]), vlen, w[2], std::span<const std::uint32_t>(w).subspan(3));
-    memo.emplace(old, id);
+    push(w[0], kind, info_kflag(w[1]), vlen, w[2], std::span<const std::uint32_t>(w).subspan(3));
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -932,10 +933,36 @@ struct Function {
 Result<void> Loader::load_programs(CollectionSpec& spec) {
   std::vector<Function> funcs;
   std::unordered_map<std::string_view, std::size_t> by_name;
+  // .BTF.ext groups by section name, as index ranges [begin, end) of each list holding every group of that
+  // section: one hash probe per program section instead of comparing every group's name (a section named twice,
+  // malformed but possible, widens its range and the name checks below still pick its groups only).
+  struct GroupRange {
+    std::size_t begin = 0, end = 0;
+  };
+  struct ExtRanges {
+    GroupRange func, line, core;
+  };
+  std::unordered_map<std::string_view, ExtRanges> ext_ranges;
+  auto index_groups = [&ext_ranges](const auto& groups, GroupRange ExtRanges::*field) {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      GroupRange& r = ext_ranges[groups[i].section].*field;
+      if (r.end == 0) r.begin = i;
+      r.end = i + 1;
+    }
+  };
+  index_groups(ext_.func_info, &ExtRanges::func);
+  index_groups(ext_.line_info, &ExtRanges::line);
+  index_groups(ext_.core_relos, &ExtRanges::core);
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
     auto ctx = [&] { return std::string("load programs: section " + str(sec.name)); };
+    ExtRanges ranges;
+    if (auto it = ext_ranges.find(sec.name); it != ext_ranges.end()) ranges = it->second;
+    // The groups of `list` in `range` (those of this section, and of other sections only if a name repeats).
+    auto groups_in = [](const auto& list, GroupRange range) {
+      return std::span(list.data() + range.begin, range.end - range.begin);
+    };
     if (si.symbols.empty()) return fail(errc::malformed, ctx() + ": missing symbols");
     EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx());
     auto& insns = decoded.vector();
@@ -959,13 +986,13 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
         m = 1;
       };
       for (const Symbol* sym : si.symbols) mark(sym->value);
-      for (const auto& group : ext_.func_info)
+      for (const auto& group : groups_in(ext_.func_info, ranges.func))
         if (group.section == sec.name)
           for (const auto& f : group.records) mark(f.insn_off);
-      for (const auto& group : ext_.line_info)
+      for (const auto& group : groups_in(ext_.line_info, ranges.line))
         if (group.section == sec.name)
           for (const auto& l : group.records) mark(l.insn_off);
-      for (const auto& group : ext_.core_relos)
+      for (const auto& group : groups_in(ext_.core_relos, ranges.core))
         if (group.section == sec.name)
           for (const auto& c : group.records) mark(c.insn_off);
       for (const auto& r : si.relocations) mark(r.first);
@@ -991,14 +1018,14 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
                                            " which is not an instruction");
         return ins;
       };
-      for (const auto& group : ext_.func_info) {
+      for (const auto& group : groups_in(ext_.func_info, ranges.func)) {
         if (group.section != sec.name) continue;
         for (const auto& f : group.records) {
           EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
           ins->metadata.set_func_info(f.type);
         }
       }
-      for (const auto& group : ext_.line_info) {
+      for (const auto& group : groups_in(ext_.line_info, ranges.line)) {
         if (group.section != sec.name) continue;
         // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
         const std::shared_ptr<const void> owner = btf_->impl_shared();
@@ -1007,7 +1034,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
           ins->metadata.set_source(insn::SourceLine{l.file_name, l.line_text, l.line, l.column, owner});
         }
       }
-      for (const auto& group : ext_.core_relos) {
+      for (const auto& group : groups_in(ext_.core_relos, ranges.core)) {
         if (group.section != sec.name) continue;
         for (const auto& c : group.records) {
           EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
@@ -1056,6 +1083,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     if (!by_name.emplace(funcs[i].name, i).second)
       return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
   // Link: each program gets every function it reaches, once, after its own body.
+  std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
   for (const auto& fn : funcs) {
     if (fn.section == ".text") continue;
     ProgramSpec p;
@@ -1071,7 +1099,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     p.byte_order = f_.byte_order();
     p.btf = btf_;
     p.instructions = fn.insns;
-    std::vector<std::string_view> placed{fn.name};
+    placed.assign(1, fn.name);
     for (std::size_t i = 0; i < p.instructions.size(); ++i) {
       const auto& ins = p.instructions[i];
       if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;

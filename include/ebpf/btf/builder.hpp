@@ -108,6 +108,10 @@ class Builder {
 
   std::uint32_t add_string(std::string_view s);
 
+  // The string table copy_all() took as is from its spec (offsets unchanged), viewing that spec's memory: a
+  // string viewing it at offset N is at offset N here too. Empty if copy_all() re-added the strings.
+  [[nodiscard]] std::string_view verbatim_strings() const noexcept { return verbatim_strings_; }
+
  private:
   TypeId push(std::uint32_t name_off, Kind kind, bool kflag, std::uint32_t vlen, std::uint32_t size_or_type,
               std::span<const std::uint32_t> extra);
@@ -118,8 +122,12 @@ class Builder {
   std::unordered_map<std::string, std::uint32_t> string_index_;
   // copy_all() takes a spec's string table as is (offsets unchanged); the index is built on the next add_string.
   bool string_index_stale_ = false;
+  std::string_view verbatim_strings_;
   // (source spec, source id) -> id here.
   std::unordered_map<const void*, std::unordered_map<TypeId, TypeId>> memo_;
+  // The spec copy_all() copied (ids unchanged) and its type count; those ids need no memo.
+  const void* copied_all_from_ = nullptr;
+  TypeId copied_all_end_ = 0;
 };
 
 }  // namespace ebpf::btf
