@@ -343,6 +343,19 @@ Result<BatchLookupResult> Map::batch_lookup_and_delete(BatchCursor& cursor, std:
   return batch_lookup_cmd(sys::Cmd::map_lookup_and_delete_batch, cursor, keys, values, options);
 }
 
+namespace {
+// Batch update and delete: the number of elements processed, or the error (refined to not_supported when the
+// kernel lacks batch operations).
+Result<std::uint32_t> run_write_batch(sys::Cmd cmd, sys::MapBatchAttr& attr, int op) {
+  const long r = sys::raw(cmd, &attr, sizeof attr);
+  if (r < 0) {
+    if (auto have = detail::have_batch_api(); !have) return unexpected(std::move(have).error());
+    return unexpected(detail::map_op_error(static_cast<int>(-r), op));
+  }
+  return attr.count;
+}
+}  // namespace
+
 Result<std::uint32_t> Map::batch_update(std::span<const std::byte> keys, std::span<const std::byte> values,
                                         const BatchOptions& options) const {
   if (!fd_.valid()) return unexpected(detail::map_closed_error());
@@ -356,12 +369,7 @@ Result<std::uint32_t> Map::batch_update(std::span<const std::byte> keys, std::sp
                          .map_fd = static_cast<std::uint32_t>(fd_.get()),
                          .elem_flags = options.elem_flags,
                          .flags = options.flags};
-  const long r = sys::raw(sys::Cmd::map_update_batch, &attr, sizeof attr);
-  if (r < 0) {
-    if (auto have = detail::have_batch_api(); !have) return unexpected(std::move(have).error());
-    return unexpected(detail::map_op_error(static_cast<int>(-r), kOpBatch));
-  }
-  return attr.count;
+  return run_write_batch(sys::Cmd::map_update_batch, attr, kOpBatch);
 }
 
 Result<std::uint32_t> Map::batch_delete(std::span<const std::byte> keys, const BatchOptions& options) const {
@@ -374,12 +382,7 @@ Result<std::uint32_t> Map::batch_delete(std::span<const std::byte> keys, const B
                          .map_fd = static_cast<std::uint32_t>(fd_.get()),
                          .elem_flags = options.elem_flags,
                          .flags = options.flags};
-  const long r = sys::raw(sys::Cmd::map_delete_batch, &attr, sizeof attr);
-  if (r < 0) {
-    if (auto have = detail::have_batch_api(); !have) return unexpected(std::move(have).error());
-    return unexpected(detail::map_op_error(static_cast<int>(-r), kOpBatch));
-  }
-  return attr.count;
+  return run_write_batch(sys::Cmd::map_delete_batch, attr, kOpBatch);
 }
 
 // ---- whole-map operations ----
