@@ -10,6 +10,7 @@
 #include "ebpf/kernel/kallsyms.hpp"
 #include "ebpf/kernel/kconfig.hpp"
 #include "ebpf/kernel/version.hpp"
+#include "btf/impl.hpp"  // the kernel-ready check reads type headers directly
 
 namespace ebpf::detail {
 
@@ -93,7 +94,139 @@ Result<void> sanitize_externs(const btf::Spec& spec, btf::Builder& b) {
   return {};
 }
 
+// The object's BTF as the kernel can take it with at most its empty DATASECs laid out: native byte order, no
+// base, no extern FUNC or VAR and no FUNC in a DATASEC (sanitize_externs has nothing to do), only kinds the
+// kernel supports (marshalling would change nothing), and every source line's texts in its string table
+// (collect_strings would add nothing). One pass over the type headers; the blob is then loaded as the file holds
+// it, or as a copy with the DATASECs of size 0 laid out as marshal_for_kernel(true) lays them out, instead of
+// being rebuilt type by type. Anything else goes through the Builder.
+struct ReadyBlob {
+  std::span<const std::byte> blob;
+  bool layout_datasecs = false;  // some DATASEC has size 0
+};
+
+std::optional<ReadyBlob> kernel_ready_blob(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
+  ReadyBlob out;
+  const btf::detail::SpecImpl* impl = spec.impl();
+  if (impl == nullptr || impl->swap || impl->base != nullptr || impl->strings_len == 0 ||
+      impl->strings[impl->strings_len - 1] != '\0')
+    return std::nullopt;
+  const btf::Features& f = btf::kernel_features();
+  auto header = [impl](std::size_t i, std::uint32_t& info, std::uint32_t& third) {
+    const std::byte* p = impl->types + impl->offsets[i];
+    std::memcpy(&info, p + 4, 4);
+    std::memcpy(&third, p + 8, 4);
+  };
+  auto kind_of = [&](std::uint32_t id) -> int {  // -1: out of range (left to the Builder's checks)
+    if (id == 0) return 0;
+    if (id < impl->first_id || id - impl->first_id >= impl->offsets.size()) return -1;
+    std::uint32_t info, third;
+    header(id - impl->first_id, info, third);
+    return static_cast<int>((info >> 24) & 0x1f);
+  };
+  for (std::size_t i = 0; i < impl->offsets.size(); ++i) {
+    std::uint32_t info, third;
+    header(i, info, third);
+    const auto kind = static_cast<btf::Kind>((info >> 24) & 0x1f);
+    const std::uint32_t vlen = info & 0xffff;
+    const bool kflag = (info >> 31) != 0;
+    switch (kind) {
+      case btf::Kind::func:
+        if (!f.func || vlen == static_cast<std::uint32_t>(btf::Linkage::extern_) || (vlen != 0 && !f.func_linkage))
+          return std::nullopt;
+        break;
+      case btf::Kind::func_proto:
+        if (!f.func) return std::nullopt;
+        break;
+      case btf::Kind::var: {
+        if (!f.datasec) return std::nullopt;
+        std::uint32_t linkage;
+        std::memcpy(&linkage, impl->types + impl->offsets[i] + btf::detail::kTypeHeaderSize, 4);
+        if (linkage == static_cast<std::uint32_t>(btf::Linkage::extern_)) return std::nullopt;
+        break;
+      }
+      case btf::Kind::datasec: {
+        if (!f.datasec) return std::nullopt;
+        out.layout_datasecs |= third == 0;
+        const std::byte* entries = impl->types + impl->offsets[i] + btf::detail::kTypeHeaderSize;
+        for (std::uint32_t e = 0; e < vlen; ++e) {
+          std::uint32_t target;
+          std::memcpy(&target, entries + 12 * e, 4);
+          if (kind_of(target) != static_cast<int>(btf::Kind::var)) return std::nullopt;
+        }
+        break;
+      }
+      case btf::Kind::float_:
+        if (!f.float_) return std::nullopt;
+        break;
+      case btf::Kind::decl_tag:
+        if (!f.decl_tag) return std::nullopt;
+        break;
+      case btf::Kind::type_tag:
+        if (!f.type_tag) return std::nullopt;
+        break;
+      case btf::Kind::enum64:
+        if (!f.enum64) return std::nullopt;
+        break;
+      case btf::Kind::enum_:
+        if (kflag && !f.enum64) return std::nullopt;
+        break;
+      default:
+        break;
+    }
+  }
+  const std::string_view table(impl->strings, impl->strings_len);
+  for (const ProgramSpec* p : programs)
+    for (const auto& ins : p->instructions)
+      if (const insn::SourceLine* line = ins.metadata.source())
+        if (!ProgramBtf::verbatim_offset(table, line->file_name) || !ProgramBtf::verbatim_offset(table, line->line))
+          return std::nullopt;
+  out.blob = impl->blob;
+  return out;
+}
+
+// Lays out, in `blob` (a native-order copy of `impl`'s), the DATASECs of size 0 as Builder::marshal does.
+void layout_empty_datasecs(const btf::detail::SpecImpl& impl, std::vector<std::byte>& blob) {
+  const std::size_t types_at = static_cast<std::size_t>(impl.types - impl.blob.data());
+  for (std::size_t i = 0; i < impl.offsets.size(); ++i) {
+    std::byte* p = blob.data() + types_at + impl.offsets[i];
+    std::uint32_t info, size;
+    std::memcpy(&info, p + 4, 4);
+    std::memcpy(&size, p + 8, 4);
+    if (static_cast<btf::Kind>((info >> 24) & 0x1f) != btf::Kind::datasec || size != 0) continue;
+    const std::uint32_t vlen = info & 0xffff;
+    std::uint32_t off = 0;
+    for (std::uint32_t e = 0; e < vlen; ++e) {
+      std::byte* entry = p + btf::detail::kTypeHeaderSize + 12 * e;
+      std::uint32_t sz;
+      std::memcpy(&sz, entry + 8, 4);
+      const std::uint32_t align = sz >= 8 ? 8 : (sz >= 4 ? 4 : (sz >= 2 ? 2 : 1));
+      off = (off + align - 1) / align * align;
+      std::memcpy(entry + 4, &off, 4);
+      off += sz;
+    }
+    size = off == 0 ? 1 : off;
+    std::memcpy(p + 8, &size, 4);
+  }
+}
+
 Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
+  if (auto ready = kernel_ready_blob(spec, programs)) {
+    ProgramBtf out;
+    out.verbatim_strings = std::string_view(spec.impl()->strings, spec.impl()->strings_len);
+    std::vector<std::byte> laid_out;
+    if (ready->layout_datasecs) {
+      laid_out.assign(ready->blob.begin(), ready->blob.end());
+      layout_empty_datasecs(*spec.impl(), laid_out);
+    }
+    auto handle = btf::Handle::load(ready->layout_datasecs ? std::span<const std::byte>(laid_out) : ready->blob);
+    if (!handle) {
+      if (handle.error().is(errc::not_supported)) return ProgramBtf{};
+      return fail(std::move(handle).error().with_context("load BTF"));
+    }
+    out.handle = std::move(*handle);
+    return out;
+  }
   btf::Builder b;
   EBPF_TRY_VOID(b.copy_all(spec));
   EBPF_TRY_VOID(sanitize_externs(spec, b));
