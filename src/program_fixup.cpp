@@ -28,16 +28,10 @@ const ExternSpec* find_extern(const std::vector<ExternSpec>* externs, std::strin
   return nullptr;
 }
 
-// Writes `v` at `at` (within `out`'s size) and advances `at`.
-void put_u32(std::vector<std::byte>& out, std::size_t& at, std::uint32_t v) noexcept {
-  std::memcpy(out.data() + at, &v, 4);
-  at += 4;
-}
-
 void collect_strings(const ProgramSpec& prog, btf::Builder& b, ProgramBtf& out) {
   // Texts viewing the string table the builder kept as is (lines from the ELF loader) need nothing.
   auto add = [&](std::string_view s) {
-    if (ProgramBtf::verbatim_offset(out.verbatim_strings, s)) return;
+    if (ProgramBtf::verbatim_offset(out.verbatim_strings, s) != ProgramBtf::kNoOffset) return;
     // Most lines share their file name: look up before adding (no key string built for a hit).
     if (!out.strings.contains(s)) out.strings.emplace(s, b.add_string(s));
   };
@@ -179,7 +173,8 @@ std::optional<ReadyBlob> kernel_ready_blob(const btf::Spec& spec, const std::vec
   for (const ProgramSpec* p : programs)
     for (const auto& ins : p->instructions)
       if (const insn::SourceLine* line = ins.metadata.source())
-        if (!ProgramBtf::verbatim_offset(table, line->file_name) || !ProgramBtf::verbatim_offset(table, line->line))
+        if (ProgramBtf::verbatim_offset(table, line->file_name) == ProgramBtf::kNoOffset ||
+            ProgramBtf::verbatim_offset(table, line->line) == ProgramBtf::kNoOffset)
           return std::nullopt;
   out.blob = impl->blob;
   return out;
@@ -390,21 +385,47 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                          "-endian program on this " +
                                          (std::endian::native == std::endian::big ? "big" : "little") + "-endian host");
   PreparedProgram out;
+  // One pass over the metadata sizes what the fix-ups below write: the encoded instructions, then the func_info
+  // and line_info records, share one buffer (one allocation per program).
+  const bool with_btf = ctx.btf != nullptr && ctx.btf->handle.valid();
+  std::size_t funcs = 0, lines = 0;
+  bool core = false, calls = false;
+  for (const auto& ins : spec.instructions) {
+    calls |= ins.is_pseudo_call();
+    if (ins.metadata.empty()) continue;
+    funcs += ins.metadata.func_info().has_value() ? 1 : 0;
+    lines += ins.metadata.source() != nullptr ? 1 : 0;
+    core |= ins.metadata.core_relocation() != nullptr;
+  }
+  if (!with_btf) funcs = lines = 0;
   // The spec's instructions are encoded as they are and the few the fix-ups below change are re-encoded in
   // place: no copy of the instructions, except for CO-RE relocation, which works on one.
   std::optional<insn::Instructions> relocated;
-  for (const auto& ins : spec.instructions) {
-    if (ins.metadata.core_relocation() == nullptr) continue;
+  if (core) {
     relocated.emplace(spec.instructions);
     EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
-    break;
   }
   const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
-  EBPF_TRY_CTX(out.bytecode, insns.encode(std::endian::native), "encode instructions");
+  const std::size_t code_size = insns.size_in_slots() * insn::kSlotSize;
+  out.buffer.resize(code_size + funcs * 8 + lines * 16);
+  const std::span<std::byte> bytecode(out.buffer.data(), code_size);
+  if (!insns.encode_into(bytecode, std::endian::native)) {
+    // Error path only: encode() names the instruction at fault.
+    auto detailed = insns.encode(std::endian::native);
+    return fail((detailed ? Error(errc::invalid_argument, 0, "encode failed") : std::move(detailed).error())
+                    .with_context("encode instructions"));
+  }
+  std::byte* const func_info = out.buffer.data() + code_size;
+  std::byte* const line_info = func_info + funcs * 8;
+  std::size_t func_end = 0, line_end = 0;  // bytes written
+  bool funcs_ok = false, lines_ok = false;  // the first record is at slot 0, as the kernel requires
+  auto put = [](std::byte* at, std::size_t& end, std::uint32_t v) {
+    std::memcpy(at + end, &v, 4);
+    end += 4;
+  };
   // Re-encodes a fixed-up instruction at its slot.
-  auto patch = [&out](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
-    auto r = fixed.encode(std::span<std::byte>(out.bytecode).subspan(slot * insn::kSlotSize, fixed.width()),
-                          std::endian::native);
+  auto patch = [bytecode](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
+    auto r = fixed.encode(bytecode.subspan(slot * insn::kSlotSize, fixed.width()), std::endian::native);
     if (!r) return ebpf::unexpected(std::move(r).error().with_context("encode instructions"));
     return {};
   };
@@ -421,6 +442,26 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   std::vector<std::string_view> typeless_ksyms;
 
   for (auto [index, slot, original] : insns.positioned()) {
+    if (original.metadata.empty()) continue;
+    // func_info and line_info records (in slot order), when the program's BTF is loaded.
+    if (with_btf) {
+      if (auto fi = original.metadata.func_info()) {
+        if (func_end == 0) funcs_ok = slot == 0;
+        put(func_info, func_end, static_cast<std::uint32_t>(slot));
+        put(func_info, func_end, *fi);
+      }
+      if (const insn::SourceLine* line = original.metadata.source()) {
+        const std::uint32_t f = ctx.btf->string_offset(line->file_name);
+        const std::uint32_t l = ctx.btf->string_offset(line->line);
+        if (f != ProgramBtf::kNoOffset && l != ProgramBtf::kNoOffset) {
+          if (line_end == 0) lines_ok = slot == 0;
+          put(line_info, line_end, static_cast<std::uint32_t>(slot));
+          put(line_info, line_end, f);
+          put(line_info, line_end, l);
+          put(line_info, line_end, (line->line_number << 10) | (line->column & 0x3ff));
+        }
+      }
+    }
     const std::string_view ref = original.metadata.reference();
     // Only built on error paths.
     auto where = [at = index] { return "instruction " + std::to_string(at); };
@@ -518,62 +559,26 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     }
   }
 
-  // func_info and line_info, when the program's BTF is loaded.
-  if (ctx.btf != nullptr && ctx.btf->handle.valid()) {
-    bool funcs_ok = false, lines_ok = false;
-    std::size_t funcs = 0, lines = 0;
-    for (const auto& ins : insns) {
-      funcs += ins.metadata.func_info() ? 1 : 0;
-      lines += ins.metadata.source() != nullptr ? 1 : 0;
-    }
-    // Sized once for every record, trimmed to those written.
-    out.func_info.resize(funcs * 8);
-    out.line_info.resize(lines * 16);
-    std::size_t func_end = 0, line_end = 0;
-    for (auto [i, slot, ins] : insns.positioned()) {
-      if (auto fi = ins.metadata.func_info()) {
-        if (func_end == 0) funcs_ok = slot == 0;
-        put_u32(out.func_info, func_end, static_cast<std::uint32_t>(slot));
-        put_u32(out.func_info, func_end, *fi);
-      }
-      if (const insn::SourceLine* line = ins.metadata.source()) {
-        const auto f = ctx.btf->string_offset(line->file_name);
-        const auto l = ctx.btf->string_offset(line->line);
-        if (!f || !l) continue;
-        if (line_end == 0) lines_ok = slot == 0;
-        put_u32(out.line_info, line_end, static_cast<std::uint32_t>(slot));
-        put_u32(out.line_info, line_end, *f);
-        put_u32(out.line_info, line_end, *l);
-        put_u32(out.line_info, line_end, (line->line_number << 10) | (line->column & 0x3ff));
-      }
-    }
-    out.func_info.resize(func_end);
-    out.line_info.resize(line_end);
-    if (!funcs_ok) out.func_info.clear();
-    if (!lines_ok || out.func_info.empty()) out.line_info.clear();
-  }
-
-  bool calls = false;
-  for (const auto& ins : insns)
-    if (ins.is_pseudo_call()) calls = true;
+  if (!funcs_ok) func_end = 0;
+  if (!lines_ok || func_end == 0) line_end = 0;
 
   LoadRequest& r = out.request;
   r.name = spec.name;
   r.type = spec.type;
   r.attach_type = spec.attach_type;
   r.flags = spec.flags;
-  r.instructions = out.bytecode;
+  r.instructions = bytecode;
   r.license = spec.license;
   r.kernel_version = spec.kernel_version;
   if (spec.type == ProgramType::kprobe && (r.kernel_version == 0 || r.kernel_version == 0xFFFFFFFEu)) {
     if (auto v = kernel::running_version()) r.kernel_version = v->code();
   }
-  if (ctx.btf != nullptr && ctx.btf->handle.valid()) {
+  if (with_btf) {
     r.btf_fd = ctx.btf->handle.fd();
-    r.func_info = out.func_info;
-    r.func_info_rec_size = out.func_info.empty() ? 0 : 8;
-    r.line_info = out.line_info;
-    r.line_info_rec_size = out.line_info.empty() ? 0 : 16;
+    r.func_info = std::span<const std::byte>(func_info, func_end);
+    r.func_info_rec_size = func_end == 0 ? 0 : 8;
+    r.line_info = std::span<const std::byte>(line_info, line_end);
+    r.line_info_rec_size = line_end == 0 ? 0 : 16;
   }
   r.has_function_references = calls;
   r.poisoned_relocations = out.poisoned_relocations;

@@ -37,21 +37,23 @@ struct ProgramBtf {
   // metadata, which outlive the load.
   std::unordered_map<std::string_view, std::uint32_t> strings;
 
-  // Offset of `s` in the loaded BTF's strings; nullopt if it was not added.
-  [[nodiscard]] std::optional<std::uint32_t> string_offset(std::string_view s) const noexcept {
-    if (const auto off = verbatim_offset(verbatim_strings, s)) return off;
+  // Returned by the lookups below for a string that is not in the table.
+  static constexpr std::uint32_t kNoOffset = 0xffffffffu;
+
+  // Offset of `s` in the loaded BTF's strings; kNoOffset if it was not added. (A plain integer: the line-info
+  // loop calls this twice per record.)
+  [[nodiscard]] std::uint32_t string_offset(std::string_view s) const noexcept {
+    if (const std::uint32_t off = verbatim_offset(verbatim_strings, s); off != kNoOffset) return off;
     auto it = strings.find(s);
-    if (it == strings.end()) return std::nullopt;
-    return it->second;
+    return it == strings.end() ? kNoOffset : it->second;
   }
-  // Position of `s` in `table` if `s` views a NUL-terminated string inside it.
-  static std::optional<std::uint32_t> verbatim_offset(std::string_view table, std::string_view s) noexcept {
-    const char* p = s.data();
-    if (table.empty() || p == nullptr || std::less<>{}(p, table.data()) ||
-        !std::less<>{}(p, table.data() + table.size()))
-      return std::nullopt;
-    const auto off = static_cast<std::size_t>(p - table.data());
-    if (off + s.size() >= table.size() || table[off + s.size()] != '\0') return std::nullopt;
+  // Position of `s` in `table` if `s` views a NUL-terminated string inside it; kNoOffset otherwise.
+  static std::uint32_t verbatim_offset(std::string_view table, std::string_view s) noexcept {
+    const auto p = reinterpret_cast<std::uintptr_t>(s.data());
+    const auto begin = reinterpret_cast<std::uintptr_t>(table.data());
+    if (p - begin >= table.size()) return kNoOffset;  // also below the table (unsigned wrap) or an empty table
+    const std::size_t off = p - begin;
+    if (s.size() >= table.size() - off || table[off + s.size()] != '\0') return kNoOffset;
     return static_cast<std::uint32_t>(off);
   }
 };
@@ -83,9 +85,15 @@ struct FixupContext {
 
 // Everything a fixed-up program needs to stay valid until BPF_PROG_LOAD returns.
 struct PreparedProgram {
-  std::vector<std::byte> bytecode;
-  std::vector<std::byte> func_info;
-  std::vector<std::byte> line_info;
+  PreparedProgram() = default;
+  PreparedProgram(PreparedProgram&&) noexcept = default;
+  PreparedProgram& operator=(PreparedProgram&&) noexcept = default;
+  PreparedProgram(const PreparedProgram&) = delete;
+  PreparedProgram& operator=(const PreparedProgram&) = delete;
+
+  // The encoded instructions, then the func_info and line_info records: one allocation, which request's spans
+  // view (moving a PreparedProgram keeps them valid; copying would not).
+  std::vector<std::byte> buffer;
   std::vector<int> fd_array;
   std::vector<sys::Fd> module_btf_fds;  // kfuncs in modules: their BTF objects
   std::vector<PoisonedRelocation> poisoned_relocations;  // CO-RE relocations that could not be satisfied

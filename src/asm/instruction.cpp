@@ -1,6 +1,7 @@
 #include "ebpf/asm/instruction.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -9,54 +10,6 @@
 namespace ebpf::insn {
 
 namespace {
-
-std::uint16_t load16(const std::byte* p, std::endian order) noexcept {
-  auto a = static_cast<unsigned>(p[0]), b = static_cast<unsigned>(p[1]);
-  return static_cast<std::uint16_t>(order == std::endian::little ? (a | b << 8) : (a << 8 | b));
-}
-
-std::uint32_t load32(const std::byte* p, std::endian order) noexcept {
-  std::uint32_t v = 0;
-  if (order == std::endian::little) {
-    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<std::uint32_t>(p[i]);
-  } else {
-    for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<std::uint32_t>(p[i]);
-  }
-  return v;
-}
-
-void store16(std::byte* p, std::uint16_t v, std::endian order) noexcept {
-  if (order == std::endian::little) {
-    p[0] = static_cast<std::byte>(v);
-    p[1] = static_cast<std::byte>(v >> 8);
-  } else {
-    p[0] = static_cast<std::byte>(v >> 8);
-    p[1] = static_cast<std::byte>(v);
-  }
-}
-
-void store32(std::byte* p, std::uint32_t v, std::endian order) noexcept {
-  for (int i = 0; i < 4; ++i) {
-    int shift = order == std::endian::little ? 8 * i : 8 * (3 - i);
-    p[i] = static_cast<std::byte>(v >> shift);
-  }
-}
-
-// Register nibbles: dst is the low nibble in little-endian encoding, the high one in big-endian.
-void load_regs(std::byte b, std::endian order, std::uint8_t& dst, std::uint8_t& src) noexcept {
-  auto v = static_cast<std::uint8_t>(b);
-  if (order == std::endian::little) {
-    dst = v & 0x0f;
-    src = v >> 4;
-  } else {
-    dst = v >> 4;
-    src = v & 0x0f;
-  }
-}
-
-std::byte store_regs(std::uint8_t dst, std::uint8_t src, std::endian order) noexcept {
-  return static_cast<std::byte>(order == std::endian::little ? (dst | src << 4) : (dst << 4 | src));
-}
 
 Error at(std::size_t index, std::size_t byte_offset, const std::string& what) {
   char head[96];
@@ -79,24 +32,46 @@ std::optional<std::int64_t> Instruction::jump_distance() const noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+template <std::endian Order>
+void store32_as(std::byte* p, std::uint32_t v) noexcept {
+  if constexpr (Order != std::endian::native) v = __builtin_bswap32(v);
+  std::memcpy(p, &v, 4);
+}
+
+// Encodes `ins` at p (room for its width checked by the caller). Fails only for fields the encoding can't hold.
+template <std::endian Order>
+const char* encode_as(const Instruction& ins, std::byte* p) noexcept {
+  const std::uint8_t dst = ins.dst_raw(), src = ins.src_raw();
+  if ((dst | src) > 15) [[unlikely]]
+    return "register number does not fit the encoding";
+  p[0] = static_cast<std::byte>(ins.opcode.raw());
+  p[1] = static_cast<std::byte>(Order == std::endian::little ? (dst | src << 4) : (dst << 4 | src));
+  std::uint16_t off = static_cast<std::uint16_t>(ins.offset);
+  if constexpr (Order != std::endian::native) off = __builtin_bswap16(off);
+  std::memcpy(p + 2, &off, 2);
+  const auto v = static_cast<std::uint64_t>(ins.constant);
+  if (ins.is_load_imm64()) {
+    store32_as<Order>(p + 4, static_cast<std::uint32_t>(v));
+    std::memset(p + 8, 0, 4);
+    store32_as<Order>(p + 12, static_cast<std::uint32_t>(v >> 32));
+  } else {
+    if (ins.constant < std::numeric_limits<std::int32_t>::min() ||
+        ins.constant > std::numeric_limits<std::uint32_t>::max()) [[unlikely]]
+      return "constant does not fit 32 bits";
+    store32_as<Order>(p + 4, static_cast<std::uint32_t>(v));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Result<void> Instruction::encode(std::span<std::byte> out, std::endian order) const noexcept {
   if (out.size() < width()) return unexpected(Error(errc::invalid_argument, 0, "instruction buffer too small"));
-  if (dst_raw() > 15 || src_raw() > 15)
-    return unexpected(Error(errc::invalid_argument, 0, "register number does not fit the encoding"));
-  std::byte* p = out.data();
-  p[0] = static_cast<std::byte>(opcode.raw());
-  p[1] = store_regs(dst_raw(), src_raw(), order);
-  store16(p + 2, static_cast<std::uint16_t>(offset), order);
-  if (is_load_imm64()) {
-    auto v = static_cast<std::uint64_t>(constant);
-    store32(p + 4, static_cast<std::uint32_t>(v), order);
-    std::memset(p + 8, 0, 4);
-    store32(p + 12, static_cast<std::uint32_t>(v >> 32), order);
-  } else {
-    if (constant < std::numeric_limits<std::int32_t>::min() || constant > std::numeric_limits<std::uint32_t>::max())
-      return unexpected(Error(errc::invalid_argument, 0, "constant does not fit 32 bits"));
-    store32(p + 4, static_cast<std::uint32_t>(constant), order);
-  }
+  const char* err = order == std::endian::little ? encode_as<std::endian::little>(*this, out.data())
+                                                 : encode_as<std::endian::big>(*this, out.data());
+  if (err != nullptr) return unexpected(Error(errc::invalid_argument, 0, err));
   return {};
 }
 
@@ -109,23 +84,51 @@ namespace {
 
 enum class DecodeFault { none, truncated, unknown_opcode, lddw_missing_half, lddw_bad_half, bad_atomic };
 
+// is_known() of every opcode byte, computed once at start-up: decoding checks an opcode with one load.
+const std::array<bool, 256> kKnownOpcode = [] {
+  std::array<bool, 256> t{};
+  for (unsigned op = 0; op < 256; ++op) t[op] = is_known(OpCode(static_cast<std::uint8_t>(op)));
+  return t;
+}();
+
+template <std::endian Order>
+std::uint32_t load32_as(const std::byte* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return Order == std::endian::native ? v : __builtin_bswap32(v);
+}
+
+template <std::endian Order>
+std::uint16_t load16_as(const std::byte* p) noexcept {
+  std::uint16_t v;
+  std::memcpy(&v, p, 2);
+  return Order == std::endian::native ? v : __builtin_bswap16(v);
+}
+
 // Decodes the instruction at p (avail bytes left) into ins; no allocation, no Error on the hot path.
-DecodeFault decode_into(Instruction& ins, const std::byte* p, std::size_t avail, std::endian order) noexcept {
+template <std::endian Order>
+DecodeFault decode_as(Instruction& ins, const std::byte* p, std::size_t avail) noexcept {
   if (avail < kSlotSize) return DecodeFault::truncated;
-  ins.opcode = OpCode(static_cast<std::uint8_t>(p[0]));
-  std::uint8_t dst = 0, src = 0;
-  load_regs(p[1], order, dst, src);
-  ins.dst = reg(dst);
-  ins.src = reg(src);
-  ins.offset = static_cast<std::int16_t>(load16(p + 2, order));
-  std::uint32_t imm = load32(p + 4, order);
-  if (!is_known(ins.opcode)) return DecodeFault::unknown_opcode;
+  const auto op = static_cast<std::uint8_t>(p[0]);
+  const auto regs = static_cast<std::uint8_t>(p[1]);
+  ins.opcode = OpCode(op);
+  // Register nibbles: dst is the low nibble in little-endian encoding, the high one in big-endian.
+  if constexpr (Order == std::endian::little) {
+    ins.dst = reg(regs & 0x0f);
+    ins.src = reg(regs >> 4);
+  } else {
+    ins.dst = reg(regs >> 4);
+    ins.src = reg(regs & 0x0f);
+  }
+  ins.offset = static_cast<std::int16_t>(load16_as<Order>(p + 2));
+  const std::uint32_t imm = load32_as<Order>(p + 4);
+  if (!kKnownOpcode[op]) return DecodeFault::unknown_opcode;
   if (ins.opcode.is_load_imm64()) {
     if (avail < 2 * kSlotSize) return DecodeFault::lddw_missing_half;
     const std::byte* q = p + kSlotSize;
     if (q[0] != std::byte{0} || q[1] != std::byte{0} || q[2] != std::byte{0} || q[3] != std::byte{0})
       return DecodeFault::lddw_bad_half;
-    std::uint32_t hi = load32(q + 4, order);
+    const std::uint32_t hi = load32_as<Order>(q + 4);
     ins.constant = static_cast<std::int64_t>(static_cast<std::uint64_t>(hi) << 32 | imm);
   } else {
     ins.constant = static_cast<std::int32_t>(imm);
@@ -133,6 +136,11 @@ DecodeFault decode_into(Instruction& ins, const std::byte* p, std::size_t avail,
       return DecodeFault::bad_atomic;
   }
   return DecodeFault::none;
+}
+
+DecodeFault decode_into(Instruction& ins, const std::byte* p, std::size_t avail, std::endian order) noexcept {
+  return order == std::endian::little ? decode_as<std::endian::little>(ins, p, avail)
+                                      : decode_as<std::endian::big>(ins, p, avail);
 }
 
 Error decode_error(DecodeFault fault, const Instruction& ins, std::size_t avail, std::size_t index,
@@ -168,46 +176,74 @@ Result<Instruction> decode_one(std::span<const std::byte> bytes, std::endian ord
   return ins;
 }
 
-Result<Instructions> Instructions::decode(std::span<const std::byte> bytes, std::endian order) {
-  Instructions out;
+namespace {
+
+template <std::endian Order>
+Result<Instructions> decode_all(std::span<const std::byte> bytes) {
   // Upper bound: one instruction per slot (lddw takes two). Reserved once: decoding allocates once.
-  out.insns_.resize(bytes.size() / kSlotSize);
+  std::vector<Instruction> insns(bytes.size() / kSlotSize);
   std::size_t pos = 0, n = 0;
   while (pos < bytes.size()) {
-    if (n == out.insns_.size()) out.insns_.emplace_back();  // only for a truncated tail
-    Instruction& ins = out.insns_[n];
-    DecodeFault f = decode_into(ins, bytes.data() + pos, bytes.size() - pos, order);
-    if (f != DecodeFault::none) return unexpected(decode_error(f, ins, bytes.size() - pos, n, pos));
+    if (n == insns.size()) insns.emplace_back();  // only for a truncated tail
+    Instruction& ins = insns[n];
+    DecodeFault f = decode_as<Order>(ins, bytes.data() + pos, bytes.size() - pos);
+    if (f != DecodeFault::none) [[unlikely]]
+      return unexpected(decode_error(f, ins, bytes.size() - pos, n, pos));
     pos += ins.width();
     ++n;
   }
-  out.insns_.resize(n);
-  return out;
+  insns.resize(n);
+  return Instructions(std::move(insns));
 }
 
-Result<void> Instructions::encode_into(std::span<std::byte> out, std::endian order) const noexcept {
+}  // namespace
+
+Result<Instructions> Instructions::decode(std::span<const std::byte> bytes, std::endian order) {
+  return order == std::endian::little ? decode_all<std::endian::little>(bytes) : decode_all<std::endian::big>(bytes);
+}
+
+namespace {
+
+// Encodes every instruction at out (room checked by the caller). On failure, the static reason and the index
+// of the instruction at fault.
+struct EncodeFault {
+  const char* reason = nullptr;
+  std::size_t index = 0, offset = 0;
+};
+
+template <std::endian Order>
+EncodeFault encode_all(const std::vector<Instruction>& insns, std::byte* out) noexcept {
   std::size_t pos = 0;
-  for (const Instruction& ins : insns_) {
-    if (out.size() - pos < ins.width())
-      return unexpected(Error(errc::invalid_argument, 0, "instruction buffer too small"));
-    auto r = ins.encode(out.subspan(pos), order);
-    if (!r) return r;
-    pos += ins.width();
+  for (std::size_t i = 0; i < insns.size(); ++i) {
+    if (const char* err = encode_as<Order>(insns[i], out + pos)) [[unlikely]]
+      return {err, i, pos};
+    pos += insns[i].width();
   }
+  return {};
+}
+
+EncodeFault encode_all(const std::vector<Instruction>& insns, std::byte* out, std::endian order) noexcept {
+  return order == std::endian::little ? encode_all<std::endian::little>(insns, out)
+                                      : encode_all<std::endian::big>(insns, out);
+}
+
+}  // namespace
+
+Result<void> Instructions::encode_into(std::span<std::byte> out, std::endian order) const noexcept {
+  if (out.size() < size_in_slots() * kSlotSize)
+    return unexpected(Error(errc::invalid_argument, 0, "instruction buffer too small"));
+  // A static message: no allocation, as the signature promises.
+  if (EncodeFault f = encode_all(insns_, out.data(), order); f.reason != nullptr)
+    return unexpected(Error(errc::invalid_argument, 0, f.reason));
   return {};
 }
 
 Result<std::vector<std::byte>> Instructions::encode(std::endian order) const {
   std::vector<std::byte> out(size_in_slots() * kSlotSize);
-  std::size_t pos = 0;
-  for (std::size_t i = 0; i < insns_.size(); ++i) {
-    auto r = insns_[i].encode(std::span<std::byte>(out).subspan(pos), order);
-    if (!r) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "instruction %zu (offset 0x%zx)", i, pos);
-      return unexpected(std::move(r).error().with_context(buf));
-    }
-    pos += insns_[i].width();
+  if (EncodeFault f = encode_all(insns_, out.data(), order); f.reason != nullptr) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "instruction %zu (offset 0x%zx)", f.index, f.offset);
+    return unexpected(Error(errc::invalid_argument, 0, f.reason).with_context(buf));
   }
   return out;
 }
