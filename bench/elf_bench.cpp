@@ -45,7 +45,7 @@ void open_libbpf(benchmark::State& state, const char* stem) {
 }
 
 const bool registered = [] {
-  for (const char* stem : {"elf_data", "elf_btf"}) {
+  for (const char* stem : {"elf_data", "elf_btf", "coll_many", "coll_mixed"}) {
     benchmark::RegisterBenchmark((std::string("Open/") + stem + "/ebpfpp").c_str(), open_ebpfpp, stem)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark((std::string("Open/") + stem + "/libbpf").c_str(), open_libbpf, stem)
