@@ -59,11 +59,11 @@ Result<void> parse_block(const Reader& r, std::uint32_t off, std::uint32_t len, 
       return fail(errc::malformed, ctx(what, *name) + ": records out of bounds");
     SectionRecords<Record> sec;
     sec.section = std::string(*name);
-    sec.records.reserve(num);  // bounded by the section length checked above
-    for (std::uint32_t i = 0; i < num; ++i) {
-      auto rec = decode(br, pos);
-      if (!rec) return unexpected(rec.error().with_context(ctx(what, *name)));
-      sec.records.push_back(*rec);
+    sec.records.resize(num);  // bounded by the section length checked above
+    std::string error;        // set by decode on failure only
+    for (Record& rec : sec.records) {
+      if (!decode(br, pos, rec, error)) [[unlikely]]
+        return fail(errc::malformed, ctx(what, *name) + ": " + error);
       pos += rec_size;
     }
     out.push_back(std::move(sec));
@@ -90,43 +90,65 @@ Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, con
   }
   Reader data{section.subspan(hdr_len), swap};
   Ext ext;
+  // The decoders fill a record in place and return false with `error` set for a bad one.
   EBPF_TRY_VOID(parse_block<FuncInfo>(data, fi_off, fi_len, 8, "func_info", btf, ext.func_info, ext.func_info_rec_size,
-                                      [](const Reader& br, std::size_t p) -> Result<FuncInfo> {
-                                        return FuncInfo{br.u32(p), br.u32(p + 4)};
+                                      [](const Reader& br, std::size_t p, FuncInfo& fi, std::string&) {
+                                        fi = FuncInfo{br.u32(p), br.u32(p + 4)};
+                                        return true;
                                       }));
+  // Most line records of a section name the same file: its text is looked up once per run of equal offsets.
+  const detail::SpecImpl* strings = btf.impl();
+  std::uint32_t last_file_off = 0xffffffffu;
+  std::string_view last_file;
+  auto text = [strings](std::uint32_t off, std::string_view& out) {
+    if (strings == nullptr || !strings->str_valid(off)) return false;
+    out = strings->str(off);
+    return true;
+  };
   EBPF_TRY_VOID(parse_block<LineInfo>(
       data, li_off, li_len, 16, "line_info", btf, ext.line_info, ext.line_info_rec_size,
-      [&btf](const Reader& br, std::size_t p) -> Result<LineInfo> {
-        LineInfo li;
+      [&](const Reader& br, std::size_t p, LineInfo& li, std::string& error) {
         li.insn_off = br.u32(p);
         li.file_name_off = br.u32(p + 4);
         li.line_off = br.u32(p + 8);
-        std::uint32_t lc = br.u32(p + 12);
+        const std::uint32_t lc = br.u32(p + 12);
         li.line = lc >> 10;
         li.column = lc & 0x3ff;
-        auto f = btf.string_at(li.file_name_off);
-        auto l = btf.string_at(li.line_off);
-        if (!f || !l) return fail(errc::malformed, "line info string offset out of range");
-        li.file_name = *f;
-        li.line_text = *l;
-        return li;
+        bool ok = text(li.line_off, li.line_text);
+        if (li.file_name_off == last_file_off) {
+          li.file_name = last_file;
+        } else if (text(li.file_name_off, li.file_name)) {
+          last_file_off = li.file_name_off;
+          last_file = li.file_name;
+        } else {
+          ok = false;
+        }
+        if (!ok) error = "line info string offset out of range";
+        return ok;
       }));
   EBPF_TRY_VOID(parse_block<CoreRelo>(
       data, cr_off, cr_len, 16, "core_relo", btf, ext.core_relos, ext.core_relo_rec_size,
-      [&btf](const Reader& br, std::size_t p) -> Result<CoreRelo> {
-        CoreRelo c;
+      [&btf](const Reader& br, std::size_t p, CoreRelo& c, std::string& error) {
         c.insn_off = br.u32(p);
         c.type = br.u32(p + 4);
         c.access_str_off = br.u32(p + 8);
         std::uint32_t kind = br.u32(p + 12);
-        if (kind > static_cast<std::uint32_t>(CoreReloKind::type_matches))
-          return fail(errc::malformed, "unknown CO-RE relocation kind " + std::to_string(kind));
+        if (kind > static_cast<std::uint32_t>(CoreReloKind::type_matches)) {
+          error = "unknown CO-RE relocation kind " + std::to_string(kind);
+          return false;
+        }
         c.kind = static_cast<CoreReloKind>(kind);
-        if (c.type >= btf.type_count()) return fail(errc::malformed, "CO-RE relocation type id out of range");
+        if (c.type >= btf.type_count()) {
+          error = "CO-RE relocation type id out of range";
+          return false;
+        }
         auto a = btf.string_at(c.access_str_off);
-        if (!a) return fail(errc::malformed, "CO-RE access string offset out of range");
+        if (!a) {
+          error = "CO-RE access string offset out of range";
+          return false;
+        }
         c.access = *a;
-        return c;
+        return true;
       }));
   for (const auto& s : ext.func_info)
     for (const auto& f : s.records)

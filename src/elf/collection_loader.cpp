@@ -927,12 +927,17 @@ Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, Collect
 struct Function {
   std::string name;
   std::string_view section;
+  const elf::ProgramKind* kind;  // of `section` (classified once per section)
   insn::Instructions insns;
+  bool called = false;  // some function calls or loads it: its instructions are copied, not moved, when linked
 };
 
 Result<void> Loader::load_programs(CollectionSpec& spec) {
   std::vector<Function> funcs;
-  std::unordered_map<std::string_view, std::size_t> by_name;
+  std::vector<elf::ProgramKind> kinds;  // one per program section, in section order
+  std::size_t program_sections = 0;
+  for (const auto& sec : f_.sections()) program_sections += info_[sec.index].kind == Kind::program ? 1 : 0;
+  kinds.reserve(program_sections);  // Function::kind points into it
   // .BTF.ext groups by section name, as index ranges [begin, end) of each list holding every group of that
   // section: one hash probe per program section instead of comparing every group's name (a section named twice,
   // malformed but possible, widens its range and the name checks below still pick its groups only).
@@ -953,6 +958,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   index_groups(ext_.func_info, &ExtRanges::func);
   index_groups(ext_.line_info, &ExtRanges::line);
   index_groups(ext_.core_relos, &ExtRanges::core);
+  std::vector<std::int32_t> index_of;  // reused across sections
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
@@ -968,79 +974,71 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     auto& insns = decoded.vector();
     if (insns.empty()) return fail(errc::malformed, ctx() + ": no instructions found");
     // Slot -> instruction index (-1 for the second half of a lddw).
-    std::vector<std::int32_t> index_of(sec.size / 8, -1);
-    for (auto [index, slot, _] : decoded.positioned()) index_of[slot] = static_cast<std::int32_t>(index);
+    index_of.assign(sec.size / 8, -1);
+    {
+      std::size_t slot = 0;
+      for (std::size_t i = 0; i < insns.size(); ++i) {
+        index_of[slot] = static_cast<std::int32_t>(i);
+        slot += insns[i].slots();
+      }
+    }
     auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
       if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
       return &insns[static_cast<std::size_t>(index_of[off / 8])];
     };
     // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
-    // allocation.
-    std::size_t with_metadata = 0;
-    {
-      std::vector<std::uint8_t> marked(insns.size(), 0);
-      auto mark = [&](std::uint64_t off) {
-        if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return;
-        auto& m = marked[static_cast<std::size_t>(index_of[off / 8])];
-        with_metadata += m == 0;
-        m = 1;
-      };
-      for (const Symbol* sym : si.symbols) mark(sym->value);
-      for (const auto& group : groups_in(ext_.func_info, ranges.func))
-        if (group.section == sec.name)
-          for (const auto& f : group.records) mark(f.insn_off);
-      for (const auto& group : groups_in(ext_.line_info, ranges.line))
-        if (group.section == sec.name)
-          for (const auto& l : group.records) mark(l.insn_off);
-      for (const auto& group : groups_in(ext_.core_relos, ranges.core))
-        if (group.section == sec.name)
-          for (const auto& c : group.records) mark(c.insn_off);
-      for (const auto& r : si.relocations) mark(r.first);
-      insn::MetadataArena arena(with_metadata);
-      for (std::size_t k = 0; k < insns.size(); ++k)
-        if (marked[k] != 0) arena.place(insns[k].metadata);
-    }
+    // allocation, sized for one block per record (records sharing an instruction leave slots unused).
+    std::size_t records = si.symbols.size() + si.relocations.size();
+    for (const auto& group : groups_in(ext_.func_info, ranges.func)) records += group.records.size();
+    for (const auto& group : groups_in(ext_.line_info, ranges.line)) records += group.records.size();
+    for (const auto& group : groups_in(ext_.core_relos, ranges.core)) records += group.records.size();
+    insn::MetadataArena arena(std::min(records, insns.size()));
     // Function boundaries.
     for (const Symbol* sym : si.symbols) {
       insn::Instruction* ins = at_offset(sym->value);
       if (!ins)
         return fail(errc::malformed, ctx() + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
                                          " is not an instruction of the section");
-      if (ins->symbol().empty()) ins->metadata.set_symbol(str(sym->name));
+      if (!ins->symbol().empty()) continue;
+      arena.place(ins->metadata);
+      ins->metadata.set_symbol(str(sym->name));
     }
     if (insns[0].symbol().empty()) return fail(errc::malformed, ctx() + ": no symbol at offset 0");
     // Debug information from .BTF.ext travels with the instructions through linking and copying.
-    {
-      auto where = [&](std::uint32_t off, const char* what) -> Result<insn::Instruction*> {
-        insn::Instruction* ins = at_offset(off);
-        if (!ins)
-          return fail(errc::malformed, ctx() + ": " + what + " for offset " + std::to_string(off) +
-                                           " which is not an instruction");
-        return ins;
-      };
-      for (const auto& group : groups_in(ext_.func_info, ranges.func)) {
-        if (group.section != sec.name) continue;
-        for (const auto& f : group.records) {
-          EBPF_TRY(auto* ins, where(f.insn_off, "func info"));
-          ins->metadata.set_func_info(f.type);
-        }
+    auto not_an_instruction = [&](std::uint32_t off, const char* what) {
+      return fail(errc::malformed,
+                  ctx() + ": " + what + " for offset " + std::to_string(off) + " which is not an instruction");
+    };
+    for (const auto& group : groups_in(ext_.func_info, ranges.func)) {
+      if (group.section != sec.name) continue;
+      for (const auto& f : group.records) {
+        insn::Instruction* ins = at_offset(f.insn_off);
+        if (ins == nullptr) [[unlikely]]
+          return not_an_instruction(f.insn_off, "func info");
+        arena.place(ins->metadata);
+        ins->metadata.set_func_info(f.type);
       }
-      for (const auto& group : groups_in(ext_.line_info, ranges.line)) {
-        if (group.section != sec.name) continue;
-        // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
-        const std::shared_ptr<const void> owner = btf_->impl_shared();
-        for (const auto& l : group.records) {
-          EBPF_TRY(auto* ins, where(l.insn_off, "line info"));
-          ins->metadata.set_source(insn::SourceLine{l.file_name, l.line_text, l.line, l.column, owner});
-        }
+    }
+    for (const auto& group : groups_in(ext_.line_info, ranges.line)) {
+      if (group.section != sec.name) continue;
+      // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
+      const std::shared_ptr<const void> owner = btf_->impl_shared();
+      for (const auto& l : group.records) {
+        insn::Instruction* ins = at_offset(l.insn_off);
+        if (ins == nullptr) [[unlikely]]
+          return not_an_instruction(l.insn_off, "line info");
+        arena.place(ins->metadata);
+        ins->metadata.set_source(l.file_name, l.line_text, l.line, l.column, owner);
       }
-      for (const auto& group : groups_in(ext_.core_relos, ranges.core)) {
-        if (group.section != sec.name) continue;
-        for (const auto& c : group.records) {
-          EBPF_TRY(auto* ins, where(c.insn_off, "CO-RE relocation"));
-          ins->metadata.set_core_relocation(
-              insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
-        }
+    }
+    for (const auto& group : groups_in(ext_.core_relos, ranges.core)) {
+      if (group.section != sec.name) continue;
+      for (const auto& c : group.records) {
+        insn::Instruction* ins = at_offset(c.insn_off);
+        if (ins == nullptr) [[unlikely]]
+          return not_an_instruction(c.insn_off, "CO-RE relocation");
+        arena.place(ins->metadata);
+        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
       }
     }
     // Relocations.
@@ -1051,6 +1049,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!ins)
         return fail(errc::malformed, ctx() + ": offset " + std::to_string(off) +
                                          ": relocation is not at an instruction boundary");
+      arena.place(ins->metadata);
       auto res = relocate(*ins, *si.relocations[r].second, spec);
       if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
@@ -1059,7 +1058,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     for (auto& ins : insns) {
       const std::size_t here = slot;
       slot += ins.slots();
-      if (!ins.is_pseudo_call() || !ins.reference().empty() || ins.constant == -1) continue;
+      if (!ins.is_pseudo_call() || ins.constant == -1 || !ins.reference().empty()) continue;
       const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins.constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
       if (!t)
@@ -1068,37 +1067,52 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       ins.metadata.set_reference(str(t->name));
       ins.constant = -1;
     }
-    // Split at symbols.
+    // Split at symbols (the first instruction of each function carries one).
+    kinds.push_back(elf::classify_program_section(sec.name));
     std::size_t start = 0;
     for (std::size_t i = 1; i <= insns.size(); ++i) {
-      if (i < insns.size() && insns[i].symbol().empty()) continue;
-      Function fn{str(insns[start].symbol()), sec.name,
-                  insn::Instructions(std::vector<insn::Instruction>(std::make_move_iterator(insns.begin() + start),
-                                                                    std::make_move_iterator(insns.begin() + i)))};
-      funcs.push_back(std::move(fn));
+      if (i < insns.size() && (insns[i].metadata.empty() || insns[i].symbol().empty())) continue;
+      Function& fn = funcs.emplace_back();
+      fn.name = str(insns[start].symbol());
+      fn.section = sec.name;
+      fn.kind = &kinds.back();
+      fn.insns.vector().assign(std::make_move_iterator(insns.begin() + start),
+                               std::make_move_iterator(insns.begin() + i));
       start = i;
     }
   }
+  std::unordered_map<std::string_view, std::size_t> by_name;
+  by_name.reserve(funcs.size());
   for (std::size_t i = 0; i < funcs.size(); ++i)
     if (!by_name.emplace(funcs[i].name, i).second)
       return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
+  // Functions that others reach keep their instructions for every program linking them; the others give theirs
+  // to their program.
+  for (const auto& fn : funcs)
+    for (const auto& ins : fn.insns)
+      if ((ins.is_pseudo_call() || ins.is_func_load()) && !ins.metadata.empty())
+        if (auto it = by_name.find(ins.reference()); it != by_name.end() && funcs[it->second].name != fn.name)
+          funcs[it->second].called = true;
   // Link: each program gets every function it reaches, once, after its own body.
   std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
-  for (const auto& fn : funcs) {
+  for (auto& fn : funcs) {
     if (fn.section == ".text") continue;
     ProgramSpec p;
     p.name = fn.name;
     p.section_name = str(fn.section);
-    auto kind = elf::classify_program_section(fn.section);
-    p.type = kind.type;
-    p.attach_type = kind.attach_type;
-    p.flags = kind.flags;
-    p.attach_to = str(kind.attach_to);
+    p.type = fn.kind->type;
+    p.attach_type = fn.kind->attach_type;
+    p.flags = fn.kind->flags;
+    p.attach_to = str(fn.kind->attach_to);
     p.license = license_;
     p.kernel_version = version_;
     p.byte_order = f_.byte_order();
     p.btf = btf_;
-    p.instructions = fn.insns;
+    if (fn.called) {
+      p.instructions = fn.insns;
+    } else {
+      p.instructions = std::move(fn.insns);
+    }
     placed.assign(1, fn.name);
     for (std::size_t i = 0; i < p.instructions.size(); ++i) {
       const auto& ins = p.instructions[i];
@@ -1111,12 +1125,10 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       placed.push_back(callee.name);
       p.instructions.append(callee.insns);
     }
-    EBPF_TRY_CTX(auto ok, [&]() -> Result<bool> {
-      EBPF_TRY_VOID(p.instructions.resolve_jumps());
-      return true;
-    }(), "load programs: program " + p.name);
-    (void)ok;
-    spec.programs.emplace(p.name, std::move(p));
+    if (auto r = p.instructions.resolve_jumps(); !r)
+      return fail(std::move(r).error().with_context("load programs: program " + p.name));
+    std::string name = p.name;
+    spec.programs.emplace(std::move(name), std::move(p));
   }
   return {};
 }

@@ -113,6 +113,16 @@ class Metadata {
     return block_ != nullptr && block_->source ? &*block_->source : nullptr;
   }
   void set_source(std::optional<SourceLine> line) { edit().source = std::move(line); }
+  // The same, built in place (no temporary line: loaders attach one to many instructions).
+  void set_source(std::string_view file_name, std::string_view line, std::uint32_t line_number, std::uint32_t column,
+                  const std::shared_ptr<const void>& owner) {
+    SourceLine& s = edit().source.emplace();
+    s.file_name = file_name;
+    s.line = line;
+    s.line_number = line_number;
+    s.column = column;
+    s.owner = owner;
+  }
 
   // BTF type id (BTF_KIND_FUNC) of the function starting at this instruction, from func info.
   [[nodiscard]] std::optional<std::uint32_t> func_info() const noexcept {
