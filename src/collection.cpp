@@ -167,10 +167,8 @@ Result<Program*> CollectionLoader::load_program(const std::string& name, const P
     auto m = load_map(ref);
     if (!m) return unexpected(std::move(m).error().with_context(ctx()));
   }
-  bool uses_kconfig = false;
-  for (const auto& e : spec_.externs)
-    if (e.section == ".kconfig") uses_kconfig = true;
-  if (uses_kconfig) {
+  if (!kconfig_ && std::any_of(spec_.externs.begin(), spec_.externs.end(),
+                              [](const ExternSpec& e) { return e.section == ".kconfig"; })) {
     auto r = ensure_kconfig();
     if (!r) return unexpected(std::move(r).error().with_context(ctx()));
   }

@@ -128,19 +128,30 @@ std::string ProgramInfo::tag_string() const {
 }
 
 Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& options) {
-  const std::string ctx = req.name.empty() ? std::string("program") : "program " + std::string(req.name);
-  if (req.instructions.empty()) return fail(errc::invalid_argument, ctx + ": instructions cannot be empty");
+  // Only built on error paths.
+  auto ctx = [&req] { return req.name.empty() ? std::string("program") : "program " + std::string(req.name); };
+  if (req.instructions.empty()) return fail(errc::invalid_argument, ctx() + ": instructions cannot be empty");
   if (req.instructions.size() % 8 != 0)
-    return fail(errc::invalid_argument, ctx + ": instruction bytes are not a multiple of 8");
+    return fail(errc::invalid_argument, ctx() + ": instruction bytes are not a multiple of 8");
   if (req.type == ProgramType::unspec)
-    return fail(errc::invalid_argument, ctx + ": can't load a program of unspecified type");
+    return fail(errc::invalid_argument, ctx() + ": can't load a program of unspecified type");
 
-  const std::string license(req.license);
+  // The kernel wants a NUL-terminated license: licenses are short, a stack copy does (a string otherwise).
+  char license_buf[64];
+  std::string license_long;
+  const char* license = license_buf;
+  if (req.license.size() < sizeof license_buf) {
+    std::memcpy(license_buf, req.license.data(), req.license.size());
+    license_buf[req.license.size()] = '\0';
+  } else {
+    license_long = std::string(req.license);
+    license = license_long.c_str();
+  }
   sys::ProgLoadAttr attr;
   attr.prog_type = static_cast<std::uint32_t>(req.type);
   attr.insn_cnt = static_cast<std::uint32_t>(req.instructions.size() / 8);
   attr.insns = req.instructions.data();
-  attr.license = license.c_str();
+  attr.license = license;
   attr.kern_version = req.kernel_version;
   attr.prog_flags = req.flags;
   attr.expected_attach_type = kernel_value(req.attach_type);
@@ -178,7 +189,7 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
     auto fd = sys::prog_load(attr);
     if (fd) {
       Program prog(std::move(*fd), std::string(req.name), req.type);
-      prog.verifier_log_ = std::string(log_text(log_buf));
+      if (!log_buf.empty()) prog.verifier_log_ = std::string(log_text(log_buf));
       return prog;
     }
     err = fd.error().sys_errno();
@@ -198,7 +209,7 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
     attr.log_size = log_size;
     attr.log_buf = log_buf.data();
   }
-  return unexpected(load_error(err, log_buf, req).with_context(ctx));
+  return unexpected(load_error(err, log_buf, req).with_context(ctx()));
 }
 
 Result<Program> Program::from_fd(sys::Fd fd) {

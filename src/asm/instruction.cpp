@@ -42,7 +42,7 @@ void store32_as(std::byte* p, std::uint32_t v) noexcept {
 
 // Encodes `ins` at p (room for its width checked by the caller). Fails only for fields the encoding can't hold.
 template <std::endian Order>
-const char* encode_as(const Instruction& ins, std::byte* p) noexcept {
+[[gnu::always_inline]] inline const char* encode_as(const Instruction& ins, std::byte* p) noexcept {
   const std::uint8_t dst = ins.dst_raw(), src = ins.src_raw();
   if ((dst | src) > 15) [[unlikely]]
     return "register number does not fit the encoding";
@@ -107,7 +107,7 @@ std::uint16_t load16_as(const std::byte* p) noexcept {
 
 // Decodes the instruction at p (avail bytes left) into ins; no allocation, no Error on the hot path.
 template <std::endian Order>
-DecodeFault decode_as(Instruction& ins, const std::byte* p, std::size_t avail) noexcept {
+[[gnu::always_inline]] inline DecodeFault decode_as(Instruction& ins, const std::byte* p, std::size_t avail) noexcept {
   if (avail < kSlotSize) return DecodeFault::truncated;
   const auto op = static_cast<std::uint8_t>(p[0]);
   const auto regs = static_cast<std::uint8_t>(p[1]);

@@ -1127,8 +1127,9 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     }
     if (auto r = p.instructions.resolve_jumps(); !r)
       return fail(std::move(r).error().with_context("load programs: program " + p.name));
+    // Functions come in section and offset order, usually also name order: the hint makes that insertion O(1).
     std::string name = p.name;
-    spec.programs.emplace(std::move(name), std::move(p));
+    spec.programs.emplace_hint(spec.programs.end(), std::move(name), std::move(p));
   }
   return {};
 }
