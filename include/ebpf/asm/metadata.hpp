@@ -55,17 +55,18 @@ struct ArenaStorage;
 
 struct MetadataBlock {
   mutable std::atomic<std::uint32_t> refs{1};
+  std::optional<std::uint32_t> func_info;
   ArenaStorage* arena = nullptr;  // the storage this block was placed in by a MetadataArena; null: own allocation
   std::string symbol;
   std::string reference;
   std::optional<SourceLine> source;
-  std::optional<std::uint32_t> func_info;
-  std::optional<CoreRelocation> core_relocation;
+  // Rare (CO-RE objects only): kept out of line so the common block stays small.
+  std::unique_ptr<CoreRelocation> core_relocation;
 
   MetadataBlock() = default;
   MetadataBlock(const MetadataBlock& o)
-      : symbol(o.symbol), reference(o.reference), source(o.source), func_info(o.func_info),
-        core_relocation(o.core_relocation) {}
+      : func_info(o.func_info), symbol(o.symbol), reference(o.reference), source(o.source),
+        core_relocation(o.core_relocation ? std::make_unique<CoreRelocation>(*o.core_relocation) : nullptr) {}
   MetadataBlock& operator=(const MetadataBlock&) = delete;
 };
 
@@ -132,16 +133,23 @@ class Metadata {
 
   // CO-RE relocation to apply to this instruction; null if none.
   [[nodiscard]] const CoreRelocation* core_relocation() const noexcept {
-    return block_ != nullptr && block_->core_relocation ? &*block_->core_relocation : nullptr;
+    return block_ != nullptr ? block_->core_relocation.get() : nullptr;
   }
-  void set_core_relocation(std::optional<CoreRelocation> relo) { edit().core_relocation = std::move(relo); }
+  void set_core_relocation(std::optional<CoreRelocation> relo) {
+    edit().core_relocation = relo ? std::make_unique<CoreRelocation>(std::move(*relo)) : nullptr;
+  }
 
   // Whether two metadata hold equal values (not whether they share a block).
   friend bool operator==(const Metadata& a, const Metadata& b) noexcept;
 
  private:
   void release() noexcept {
-    if (block_ != nullptr && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::destroy(block_);
+    if (block_ != nullptr) {
+      // Sole owner (the common case): nobody else can take a reference meanwhile, so no atomic write is needed.
+      if (block_->refs.load(std::memory_order_acquire) == 1 ||
+          block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        detail::destroy(block_);
+    }
     block_ = nullptr;
   }
   // The block, unshared: allocated or copied as needed.
