@@ -49,6 +49,7 @@ class CollectionLoader {
   std::optional<detail::KconfigMap> kconfig_;
   Map kconfig_map_;
   std::set<std::string, std::less<>> loading_programs_;  // cycle guard for prog arrays naming programs
+  std::vector<std::byte> scratch_;  // encoded instructions and BTF records of the program being loaded
   bool committed_ = false;
 };
 
@@ -190,7 +191,7 @@ Result<Program*> CollectionLoader::load_program(const std::string& name, const P
   if (auto t = options_.attach_targets.find(name); t != options_.attach_targets.end()) fx.attach_target = t->second;
   fx.core_target = options_.programs.kernel_types.get();
   fx.core_module_targets = &options_.programs.kernel_module_types;
-  auto prepared = detail::prepare_program(ps, fx);
+  auto prepared = detail::prepare_program(ps, fx, scratch_);
   if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx()));
   auto prog = Program::load(prepared->request, options_.programs);
   if (!prog) return unexpected(std::move(prog).error().with_context("section " + ps.section_name));
@@ -308,7 +309,8 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   fx.attach_target = attach_target;
   fx.core_target = options.kernel_types.get();
   fx.core_module_targets = &options.kernel_module_types;
-  EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx), ctx);
+  std::vector<std::byte> buffer;
+  EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx, buffer), ctx);
   auto prog = Program::load(prepared.request, options);
   if (!prog) return unexpected(std::move(prog).error().with_context("section " + spec.section_name));
   return prog;

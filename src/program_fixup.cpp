@@ -378,7 +378,7 @@ Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
   return value;
 }
 
-Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx) {
+Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx, std::vector<std::byte>& buffer) {
   if (spec.byte_order != std::endian::native)
     return fail(errc::not_supported, std::string("can't load a ") +
                                          (spec.byte_order == std::endian::big ? "big" : "little") +
@@ -407,15 +407,15 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   }
   const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
   const std::size_t code_size = insns.size_in_slots() * insn::kSlotSize;
-  out.buffer.resize(code_size + funcs * 8 + lines * 16);
-  const std::span<std::byte> bytecode(out.buffer.data(), code_size);
+  buffer.resize(code_size + funcs * 8 + lines * 16);
+  const std::span<std::byte> bytecode(buffer.data(), code_size);
   if (!insns.encode_into(bytecode, std::endian::native)) {
     // Error path only: encode() names the instruction at fault.
     auto detailed = insns.encode(std::endian::native);
     return fail((detailed ? Error(errc::invalid_argument, 0, "encode failed") : std::move(detailed).error())
                     .with_context("encode instructions"));
   }
-  std::byte* const func_info = out.buffer.data() + code_size;
+  std::byte* const func_info = buffer.data() + code_size;
   std::byte* const line_info = func_info + funcs * 8;
   std::size_t func_end = 0, line_end = 0;  // bytes written
   bool funcs_ok = false, lines_ok = false;  // the first record is at slot 0, as the kernel requires

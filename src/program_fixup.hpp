@@ -90,10 +90,6 @@ struct PreparedProgram {
   PreparedProgram& operator=(PreparedProgram&&) noexcept = default;
   PreparedProgram(const PreparedProgram&) = delete;
   PreparedProgram& operator=(const PreparedProgram&) = delete;
-
-  // The encoded instructions, then the func_info and line_info records: one allocation, which request's spans
-  // view (moving a PreparedProgram keeps them valid; copying would not).
-  std::vector<std::byte> buffer;
   std::vector<int> fd_array;
   std::vector<sys::Fd> module_btf_fds;  // kfuncs in modules: their BTF objects
   std::vector<PoisonedRelocation> poisoned_relocations;  // CO-RE relocations that could not be satisfied
@@ -110,6 +106,8 @@ Result<btf::CoreTargets> core_targets(
     const ProgramSpec& spec, const btf::Spec* kernel_types,
     const std::map<std::string, std::shared_ptr<const btf::Spec>, std::less<>>* module_types);
 
-Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx);
+// `buffer` receives the encoded instructions, then the func_info and line_info records; the request's spans view
+// it, so it must outlive the load. A loader reuses one buffer for all its programs (the kernel copies them).
+Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx, std::vector<std::byte>& buffer);
 
 }  // namespace ebpf::detail

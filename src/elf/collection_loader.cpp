@@ -934,6 +934,7 @@ struct Function {
 
 Result<void> Loader::load_programs(CollectionSpec& spec) {
   std::vector<Function> funcs;
+  funcs.reserve(symbols_.size());  // at most one function per symbol
   std::vector<elf::ProgramKind> kinds;  // one per program section, in section order
   std::size_t program_sections = 0;
   for (const auto& sec : f_.sections()) program_sections += info_[sec.index].kind == Kind::program ? 1 : 0;
@@ -1081,18 +1082,26 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       start = i;
     }
   }
-  std::unordered_map<std::string_view, std::size_t> by_name;
+  // Functions by name: a sorted vector (one allocation; only calls and function loads look names up).
+  std::vector<std::pair<std::string_view, std::size_t>> by_name;
   by_name.reserve(funcs.size());
-  for (std::size_t i = 0; i < funcs.size(); ++i)
-    if (!by_name.emplace(funcs[i].name, i).second)
-      return fail(errc::malformed, "load programs: duplicate program name " + funcs[i].name);
+  for (std::size_t i = 0; i < funcs.size(); ++i) by_name.emplace_back(funcs[i].name, i);
+  std::sort(by_name.begin(), by_name.end());
+  for (std::size_t i = 1; i < by_name.size(); ++i)
+    if (by_name[i].first == by_name[i - 1].first)
+      return fail(errc::malformed, "load programs: duplicate program name " + std::string(by_name[i].first));
+  auto find_function = [&by_name](std::string_view name) -> const std::pair<std::string_view, std::size_t>* {
+    auto it = std::lower_bound(by_name.begin(), by_name.end(), name,
+                               [](const auto& entry, std::string_view n) { return entry.first < n; });
+    return it != by_name.end() && it->first == name ? &*it : nullptr;
+  };
   // Functions that others reach keep their instructions for every program linking them; the others give theirs
   // to their program.
   for (const auto& fn : funcs)
     for (const auto& ins : fn.insns)
       if ((ins.is_pseudo_call() || ins.is_func_load()) && !ins.metadata.empty())
-        if (auto it = by_name.find(ins.reference()); it != by_name.end() && funcs[it->second].name != fn.name)
-          funcs[it->second].called = true;
+        if (auto* f = find_function(ins.reference()); f != nullptr && funcs[f->second].name != fn.name)
+          funcs[f->second].called = true;
   // Link: each program gets every function it reaches, once, after its own body.
   std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
   for (auto& fn : funcs) {
@@ -1119,9 +1128,9 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;
       const std::string_view ref = ins.reference();
       if (std::find(placed.begin(), placed.end(), ref) != placed.end()) continue;
-      auto it = by_name.find(ref);
-      if (it == by_name.end()) continue;  // left unresolved: refused at load
-      const auto& callee = funcs[it->second];
+      const auto* f = find_function(ref);
+      if (f == nullptr) continue;  // left unresolved: refused at load
+      const auto& callee = funcs[f->second];
       placed.push_back(callee.name);
       p.instructions.append(callee.insns);
     }
