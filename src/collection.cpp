@@ -27,6 +27,8 @@ class CollectionLoader {
   Result<Program*> load_program(std::string_view name);
   // The same for a program of the spec already looked up.
   Result<Program*> load_program(const std::string& name, const ProgramSpec& ps);
+  // Every program of the spec not loaded yet (those of unspecified type excepted).
+  Result<void> load_all_programs();
   // Puts the static contents that name other objects (prog arrays, maps of maps), loading what they name.
   Result<void> populate_deferred();
 
@@ -37,6 +39,8 @@ class CollectionLoader {
  private:
   Result<void> ensure_program_btf();
   Result<void> ensure_kconfig();
+  // Loads what program `name` needs (maps, kconfig, BTF) and returns how to fix it up.
+  Result<detail::FixupContext> fixup_context(const std::string& name, const ProgramSpec& ps);
   Result<int> resolve(const ObjectRef& ref, bool want_program);
 
   const CollectionSpec& spec_;
@@ -152,8 +156,7 @@ Result<Program*> CollectionLoader::load_program(std::string_view name) {
   return load_program(sit->first, sit->second);
 }
 
-Result<Program*> CollectionLoader::load_program(const std::string& name, const ProgramSpec& ps) {
-  if (auto it = programs_.find(name); it != programs_.end()) return &it->second;
+Result<detail::FixupContext> CollectionLoader::fixup_context(const std::string& name, const ProgramSpec& ps) {
   // Only built on error paths.
   auto ctx = [&name] { return "program " + name; };
   if (ps.type == ProgramType::unspec)
@@ -191,12 +194,52 @@ Result<Program*> CollectionLoader::load_program(const std::string& name, const P
   if (auto t = options_.attach_targets.find(name); t != options_.attach_targets.end()) fx.attach_target = t->second;
   fx.core_target = options_.programs.kernel_types.get();
   fx.core_module_targets = &options_.programs.kernel_module_types;
+  return fx;
+}
+
+Result<Program*> CollectionLoader::load_program(const std::string& name, const ProgramSpec& ps) {
+  if (auto it = programs_.find(name); it != programs_.end()) return &it->second;
+  EBPF_TRY(auto fx, fixup_context(name, ps));
+  scratch_.clear();
   auto prepared = detail::prepare_program(ps, fx, scratch_);
-  if (!prepared) return unexpected(std::move(prepared).error().with_context(ctx()));
+  if (!prepared) return unexpected(std::move(prepared).error().with_context("program " + name));
   auto prog = Program::load(prepared->request, options_.programs);
   if (!prog) return unexpected(std::move(prog).error().with_context("section " + ps.section_name));
-  // Collection::load goes in name order: the end is the right place (a hint, correct for any order).
   return &programs_.emplace_hint(programs_.end(), name, std::move(*prog))->second;
+}
+
+Result<void> CollectionLoader::load_all_programs() {
+  // In three passes: every program is prepared (user space only, while the spec is still in the caches: the
+  // verifier's work between two loads would evict it), then all are loaded back to back from one buffer, then
+  // filed by name. A failure anywhere leaves nothing loaded (the programs loaded so far close on return).
+  struct Pending {
+    const std::string* name;
+    const ProgramSpec* spec;
+    detail::PreparedProgram prepared;
+  };
+  std::vector<Pending> pending;
+  pending.reserve(spec_.programs.size());
+  scratch_.clear();
+  for (const auto& [name, ps] : spec_.programs) {
+    if (ps.type == ProgramType::unspec) continue;  // kept in the spec, refused only when asked for by name
+    if (programs_.contains(name)) continue;
+    EBPF_TRY(auto fx, fixup_context(name, ps));
+    auto prepared = detail::prepare_program(ps, fx, scratch_);
+    if (!prepared) return unexpected(std::move(prepared).error().with_context("program " + name));
+    pending.push_back(Pending{&name, &ps, std::move(*prepared)});
+  }
+  for (auto& p : pending) p.prepared.rebind(scratch_);
+  std::vector<Program> loaded;
+  loaded.reserve(pending.size());
+  for (const auto& p : pending) {
+    auto prog = Program::load(p.prepared.request, options_.programs);
+    if (!prog) return unexpected(std::move(prog).error().with_context("section " + p.spec->section_name));
+    loaded.push_back(std::move(*prog));
+  }
+  // Name order: each insertion lands at the end (the hint makes it O(1)).
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    programs_.emplace_hint(programs_.end(), *pending[i].name, std::move(loaded[i]));
+  return {};
 }
 
 Result<int> CollectionLoader::resolve(const ObjectRef& ref, bool want_program) {
@@ -231,10 +274,7 @@ Result<void> CollectionLoader::populate_deferred() {
 Result<Collection> Collection::load(const CollectionSpec& spec, const CollectionOptions& options) {
   CollectionLoader loader(spec, options);
   for (const auto& [name, _] : spec.maps) EBPF_TRY_VOID(loader.load_map(name));
-  for (const auto& [name, prog] : spec.programs) {
-    if (prog.type == ProgramType::unspec) continue;  // kept in the spec, refused only when asked for by name
-    EBPF_TRY_VOID(loader.load_program(name, prog));
-  }
+  EBPF_TRY_VOID(loader.load_all_programs());
   EBPF_TRY_VOID(loader.populate_deferred());
   Collection c;
   c.maps_ = std::move(loader.maps());

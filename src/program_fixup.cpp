@@ -407,15 +407,16 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   }
   const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
   const std::size_t code_size = insns.size_in_slots() * insn::kSlotSize;
-  buffer.resize(code_size + funcs * 8 + lines * 16);
-  const std::span<std::byte> bytecode(buffer.data(), code_size);
+  const std::size_t base = buffer.size();  // appended: a loader may prepare many programs into one buffer
+  buffer.resize(base + code_size + funcs * 8 + lines * 16);
+  const std::span<std::byte> bytecode(buffer.data() + base, code_size);
   if (!insns.encode_into(bytecode, std::endian::native)) {
     // Error path only: encode() names the instruction at fault.
     auto detailed = insns.encode(std::endian::native);
     return fail((detailed ? Error(errc::invalid_argument, 0, "encode failed") : std::move(detailed).error())
                     .with_context("encode instructions"));
   }
-  std::byte* const func_info = buffer.data() + code_size;
+  std::byte* const func_info = buffer.data() + base + code_size;
   std::byte* const line_info = func_info + funcs * 8;
   std::size_t func_end = 0, line_end = 0;  // bytes written
   bool funcs_ok = false, lines_ok = false;  // the first record is at slot 0, as the kernel requires
@@ -567,6 +568,12 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   r.type = spec.type;
   r.attach_type = spec.attach_type;
   r.flags = spec.flags;
+  out.code_at = base;
+  out.code_size = code_size;
+  out.func_info_at = base + code_size;
+  out.func_info_size = func_end;
+  out.line_info_at = base + code_size + funcs * 8;
+  out.line_info_size = line_end;
   r.instructions = bytecode;
   r.license = spec.license;
   r.kernel_version = spec.kernel_version;

@@ -90,6 +90,18 @@ struct PreparedProgram {
   PreparedProgram& operator=(PreparedProgram&&) noexcept = default;
   PreparedProgram(const PreparedProgram&) = delete;
   PreparedProgram& operator=(const PreparedProgram&) = delete;
+
+  // Where the encoded instructions and the func_info / line_info records are in the buffer prepare_program
+  // appended them to.
+  std::size_t code_at = 0, code_size = 0;
+  std::size_t func_info_at = 0, func_info_size = 0;
+  std::size_t line_info_at = 0, line_info_size = 0;
+  // Points the request's spans at `buffer` again (after later appends moved its storage).
+  void rebind(const std::vector<std::byte>& buffer) noexcept {
+    request.instructions = std::span<const std::byte>(buffer.data() + code_at, code_size);
+    if (!request.func_info.empty()) request.func_info = std::span<const std::byte>(buffer.data() + func_info_at, func_info_size);
+    if (!request.line_info.empty()) request.line_info = std::span<const std::byte>(buffer.data() + line_info_at, line_info_size);
+  }
   std::vector<int> fd_array;
   std::vector<sys::Fd> module_btf_fds;  // kfuncs in modules: their BTF objects
   std::vector<PoisonedRelocation> poisoned_relocations;  // CO-RE relocations that could not be satisfied
@@ -106,8 +118,9 @@ Result<btf::CoreTargets> core_targets(
     const ProgramSpec& spec, const btf::Spec* kernel_types,
     const std::map<std::string, std::shared_ptr<const btf::Spec>, std::less<>>* module_types);
 
-// `buffer` receives the encoded instructions, then the func_info and line_info records; the request's spans view
-// it, so it must outlive the load. A loader reuses one buffer for all its programs (the kernel copies them).
+// The encoded instructions, then the func_info and line_info records, are appended to `buffer`; the request's
+// spans view it, so it must outlive the load (and rebind() them if later appends move it). The kernel copies them:
+// a loader reuses one buffer, or prepares many programs into one before loading them.
 Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupContext& ctx, std::vector<std::byte>& buffer);
 
 }  // namespace ebpf::detail
