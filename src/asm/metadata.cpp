@@ -45,16 +45,16 @@ struct ArenaStorage {
     auto* base = reinterpret_cast<unsigned char*>(this) + slots_offset();
     return reinterpret_cast<MetadataBlock*>(base + i * sizeof(MetadataBlock));
   }
-  static constexpr std::size_t slots_offset() noexcept {
-    return (sizeof(ArenaStorage) + alignof(MetadataBlock) - 1) / alignof(MetadataBlock) * alignof(MetadataBlock);
-  }
+  // Blocks start on a cache line (the storage is allocated line-aligned).
+  static constexpr std::size_t kLine = 64;
+  static constexpr std::size_t slots_offset() noexcept { return (sizeof(ArenaStorage) + kLine - 1) / kLine * kLine; }
 };
 
 namespace {
 void release_storage(ArenaStorage* s) noexcept {
   if (s->live.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   s->~ArenaStorage();
-  ::operator delete(static_cast<void*>(s));
+  ::operator delete(static_cast<void*>(s), std::align_val_t{ArenaStorage::kLine});
 }
 }  // namespace
 
@@ -70,11 +70,14 @@ void destroy(MetadataBlock* block) noexcept {
 
 }  // namespace detail
 
+static_assert(sizeof(detail::MetadataBlock) <= 128, "a metadata block should fit two cache lines");
+
 MetadataArena::MetadataArena(std::size_t capacity) {
   if (capacity == 0) return;
   static_assert(alignof(detail::MetadataBlock) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ &&
                 alignof(detail::ArenaStorage) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-  void* mem = ::operator new(detail::ArenaStorage::slots_offset() + capacity * sizeof(detail::MetadataBlock));
+  void* mem = ::operator new(detail::ArenaStorage::slots_offset() + capacity * sizeof(detail::MetadataBlock),
+                             std::align_val_t{detail::ArenaStorage::kLine});
   storage_ = new (mem) detail::ArenaStorage();
   storage_->capacity = capacity;
   storage_->live.store(capacity + 1, std::memory_order_relaxed);  // placing a block then needs no atomic

@@ -1003,7 +1003,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
                                          " is not an instruction of the section");
       if (!ins->symbol().empty()) continue;
       arena.place(ins->metadata);
-      ins->metadata.set_symbol(str(sym->name));
+      ins->metadata.set_symbol(sym->name);
     }
     if (insns[0].symbol().empty()) return fail(errc::malformed, ctx() + ": no symbol at offset 0");
     // Debug information from .BTF.ext travels with the instructions through linking and copying.
@@ -1066,7 +1066,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!t)
         return fail(errc::malformed, ctx() + ": offset " + std::to_string(here * 8) +
                                          ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
-      ins.metadata.set_reference(str(t->name));
+      ins.metadata.set_reference(t->name);
       ins.constant = -1;
     }
     // Split at symbols (the first instruction of each function carries one).

@@ -53,20 +53,37 @@ class MetadataArena;
 namespace detail {
 struct ArenaStorage;
 
+// 128 bytes, two cache lines when placed by an arena: the first holds the counters and the names, the second the
+// source line (what loading a program reads of every instruction's metadata).
 struct MetadataBlock {
   mutable std::atomic<std::uint32_t> refs{1};
+  std::uint32_t symbol_size = 0;  // names = symbol followed by reference
   std::optional<std::uint32_t> func_info;
   ArenaStorage* arena = nullptr;  // the storage this block was placed in by a MetadataArena; null: own allocation
-  std::string symbol;
-  std::string reference;
-  std::optional<SourceLine> source;
   // Rare (CO-RE objects only): kept out of line so the common block stays small.
   std::unique_ptr<CoreRelocation> core_relocation;
+  std::string names;
+  std::optional<SourceLine> source;
+
+  [[nodiscard]] std::string_view symbol() const noexcept { return std::string_view(names).substr(0, symbol_size); }
+  [[nodiscard]] std::string_view reference() const noexcept { return std::string_view(names).substr(symbol_size); }
+  void set_symbol(std::string_view s) {
+    std::string n;
+    n.reserve(s.size() + names.size() - symbol_size);
+    n.append(s).append(reference());
+    names = std::move(n);
+    symbol_size = static_cast<std::uint32_t>(s.size());
+  }
+  void set_reference(std::string_view r) {
+    names.resize(symbol_size);
+    names.append(r);
+  }
 
   MetadataBlock() = default;
   MetadataBlock(const MetadataBlock& o)
-      : func_info(o.func_info), symbol(o.symbol), reference(o.reference), source(o.source),
-        core_relocation(o.core_relocation ? std::make_unique<CoreRelocation>(*o.core_relocation) : nullptr) {}
+      : symbol_size(o.symbol_size), func_info(o.func_info),
+        core_relocation(o.core_relocation ? std::make_unique<CoreRelocation>(*o.core_relocation) : nullptr),
+        names(o.names), source(o.source) {}
   MetadataBlock& operator=(const MetadataBlock&) = delete;
 };
 
@@ -98,16 +115,16 @@ class Metadata {
 
   // Name of the function or label that starts at this instruction; empty if none.
   [[nodiscard]] std::string_view symbol() const noexcept {
-    return block_ != nullptr ? std::string_view(block_->symbol) : std::string_view();
+    return block_ != nullptr ? block_->symbol() : std::string_view();
   }
-  void set_symbol(std::string name) { edit().symbol = std::move(name); }
+  void set_symbol(std::string_view name) { edit().set_symbol(name); }
 
   // Name of the symbol this instruction refers to (a map, data section, function, kfunc or jump
   // label); empty if none.
   [[nodiscard]] std::string_view reference() const noexcept {
-    return block_ != nullptr ? std::string_view(block_->reference) : std::string_view();
+    return block_ != nullptr ? block_->reference() : std::string_view();
   }
-  void set_reference(std::string name) { edit().reference = std::move(name); }
+  void set_reference(std::string_view name) { edit().set_reference(name); }
 
   // Source line info; null if none.
   [[nodiscard]] const SourceLine* source() const noexcept {
