@@ -931,6 +931,7 @@ struct Function {
   const elf::ProgramKind* kind;  // of `section` (classified once per section)
   insn::Instructions insns;
   bool called = false;  // some function calls or loads it: its instructions are copied, not moved, when linked
+  bool calls = false;   // it calls or loads functions
 };
 
 Result<void> Loader::load_programs(CollectionSpec& spec) {
@@ -960,7 +961,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   index_groups(ext_.func_info, &ExtRanges::func);
   index_groups(ext_.line_info, &ExtRanges::line);
   index_groups(ext_.core_relos, &ExtRanges::core);
-  std::vector<std::int32_t> index_of;  // reused across sections
+  std::vector<insn::Instruction*> at_slot;  // reused across sections
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
@@ -972,40 +973,71 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       return std::span(list.data() + range.begin, range.end - range.begin);
     };
     if (si.symbols.empty()) return fail(errc::malformed, ctx() + ": missing symbols");
-    EBPF_TRY_CTX(auto decoded, insn::Instructions::decode(f_.data(sec), f_.byte_order()), ctx());
-    auto& insns = decoded.vector();
-    if (insns.empty()) return fail(errc::malformed, ctx() + ": no instructions found");
-    // Slot -> instruction index (-1 for the second half of a lddw).
-    index_of.assign(sec.size / 8, -1);
-    {
-      std::size_t slot = 0;
-      for (std::size_t i = 0; i < insns.size(); ++i) {
-        index_of[slot] = static_cast<std::int32_t>(i);
-        slot += insns[i].slots();
-      }
-    }
-    auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
-      if (off % 8 != 0 || off / 8 >= index_of.size() || index_of[off / 8] < 0) return nullptr;
-      return &insns[static_cast<std::size_t>(index_of[off / 8])];
+    const std::span<const std::byte> bytes = f_.data(sec);
+    kinds.push_back(elf::classify_program_section(sec.name));
+    const std::size_t first_fn = funcs.size();
+    auto add_function = [&](std::string_view name) -> Function& {
+      Function& fn = funcs.emplace_back();
+      fn.name = str(name);
+      fn.section = sec.name;
+      fn.kind = &kinds.back();
+      return fn;
     };
+    // Slot -> instruction (null for the second half of a lddw), wherever the instruction is stored.
+    at_slot.assign(bytes.size() / 8, nullptr);
+    auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
+      return off % 8 == 0 && off / 8 < at_slot.size() ? at_slot[off / 8] : nullptr;
+    };
+    // Functions start at the section's symbols (sorted by offset; the first named at an offset names it), each
+    // decoded straight into its own instructions. That needs every symbol on an instruction boundary and one at
+    // offset 0; a section that breaks this is refused, and decoding it whole says exactly why.
+    auto irregular = [&]() -> Error {
+      auto whole = insn::Instructions::decode(bytes, f_.byte_order());
+      if (!whole) return std::move(whole).error().with_context(ctx());
+      if (whole->empty()) return Error::make(errc::malformed, ctx() + ": no instructions found");
+      std::vector<bool> starts(bytes.size() / 8 + 1, false);
+      for (auto [index, slot, ins] : whole->positioned()) starts[slot] = true;
+      for (const Symbol* sym : si.symbols)
+        if (sym->value % 8 != 0 || sym->value >= bytes.size() || !starts[sym->value / 8])
+          return Error::make(errc::malformed, ctx() + ": symbol " + str(sym->name) + ": offset " +
+                                                  std::to_string(sym->value) + " is not an instruction of the section");
+      if (si.symbols.front()->value != 0) return Error::make(errc::malformed, ctx() + ": no symbol at offset 0");
+      return Error::make(errc::malformed, ctx() + ": cannot be split into functions at its symbols");
+    };
+    if (si.symbols.front()->value != 0) return fail(irregular());
+    for (const Symbol* sym : si.symbols)
+      if (sym->value % 8 != 0 || sym->value >= bytes.size()) return fail(irregular());
+    for (std::size_t k = 0; k < si.symbols.size();) {
+      const std::uint64_t start = si.symbols[k]->value;
+      std::size_t next = k + 1;
+      while (next < si.symbols.size() && si.symbols[next]->value == start) ++next;
+      const std::uint64_t end = next < si.symbols.size() ? si.symbols[next]->value : bytes.size();
+      auto decoded = insn::Instructions::decode(bytes.subspan(start, end - start), f_.byte_order());
+      if (!decoded) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
+      Function& fn = add_function(si.symbols[k]->name);
+      fn.insns = std::move(*decoded);
+      std::size_t slot = start / 8;
+      for (auto& ins : fn.insns) {
+        at_slot[slot] = &ins;
+        slot += ins.slots();
+      }
+      k = next;
+    }
+    std::size_t instructions = 0;
+    for (const auto* p : at_slot) instructions += p != nullptr ? 1 : 0;
     // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
     // allocation, sized for one block per record (records sharing an instruction leave slots unused).
     std::size_t records = si.symbols.size() + si.relocations.size();
     for (const auto& group : groups_in(ext_.func_info, ranges.func)) records += group.records.size();
     for (const auto& group : groups_in(ext_.line_info, ranges.line)) records += group.records.size();
     for (const auto& group : groups_in(ext_.core_relos, ranges.core)) records += group.records.size();
-    insn::MetadataArena arena(std::min(records, insns.size()));
-    // Function boundaries.
-    for (const Symbol* sym : si.symbols) {
-      insn::Instruction* ins = at_offset(sym->value);
-      if (!ins)
-        return fail(errc::malformed, ctx() + ": symbol " + str(sym->name) + ": offset " + std::to_string(sym->value) +
-                                         " is not an instruction of the section");
-      if (!ins->symbol().empty()) continue;
-      arena.place(ins->metadata);
-      ins->metadata.set_symbol(sym->name);
+    insn::MetadataArena arena(std::min(records, instructions));
+    // Function boundaries: each function's first instruction carries its name.
+    for (std::size_t f = first_fn; f < funcs.size(); ++f) {
+      insn::Instruction& head = funcs[f].insns.front();
+      arena.place(head.metadata);
+      head.metadata.set_symbol(funcs[f].name);
     }
-    if (insns[0].symbol().empty()) return fail(errc::malformed, ctx() + ": no symbol at offset 0");
     // Debug information from .BTF.ext travels with the instructions through linking and copying.
     auto not_an_instruction = [&](std::uint32_t off, const char* what) {
       return fail(errc::malformed,
@@ -1056,31 +1088,16 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
-    std::size_t slot = 0;
-    for (auto& ins : insns) {
-      const std::size_t here = slot;
-      slot += ins.slots();
-      if (!ins.is_pseudo_call() || ins.constant == -1 || !ins.reference().empty()) continue;
-      const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins.constant) * 8;
+    for (std::size_t here = 0; here < at_slot.size(); ++here) {
+      insn::Instruction* ins = at_slot[here];
+      if (ins == nullptr || !ins->is_pseudo_call() || ins->constant == -1 || !ins->reference().empty()) continue;
+      const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins->constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
       if (!t)
         return fail(errc::malformed, ctx() + ": offset " + std::to_string(here * 8) +
                                          ": resolving relative jump: no jump target found at offset " + std::to_string(tgt));
-      ins.metadata.set_reference(t->name);
-      ins.constant = -1;
-    }
-    // Split at symbols (the first instruction of each function carries one).
-    kinds.push_back(elf::classify_program_section(sec.name));
-    std::size_t start = 0;
-    for (std::size_t i = 1; i <= insns.size(); ++i) {
-      if (i < insns.size() && (insns[i].metadata.empty() || insns[i].symbol().empty())) continue;
-      Function& fn = funcs.emplace_back();
-      fn.name = str(insns[start].symbol());
-      fn.section = sec.name;
-      fn.kind = &kinds.back();
-      fn.insns.vector().assign(std::make_move_iterator(insns.begin() + start),
-                               std::make_move_iterator(insns.begin() + i));
-      start = i;
+      ins->metadata.set_reference(t->name);
+      ins->constant = -1;
     }
   }
   // Functions by name: a sorted vector (one allocation; only calls and function loads look names up).
@@ -1097,12 +1114,14 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     return it != by_name.end() && it->first == name ? &*it : nullptr;
   };
   // Functions that others reach keep their instructions for every program linking them; the others give theirs
-  // to their program.
-  for (const auto& fn : funcs)
-    for (const auto& ins : fn.insns)
-      if ((ins.is_pseudo_call() || ins.is_func_load()) && !ins.metadata.empty())
-        if (auto* f = find_function(ins.reference()); f != nullptr && funcs[f->second].name != fn.name)
-          funcs[f->second].called = true;
+  // to their program. Functions that reach none need no linking.
+  for (auto& fn : funcs)
+    for (const auto& ins : fn.insns) {
+      if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.metadata.empty()) continue;
+      fn.calls = true;
+      if (auto* f = find_function(ins.reference()); f != nullptr && funcs[f->second].name != fn.name)
+        funcs[f->second].called = true;
+    }
   // Link: each program gets every function it reaches, once, after its own body.
   std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
   for (auto& fn : funcs) {
@@ -1124,7 +1143,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       p.instructions = std::move(fn.insns);
     }
     placed.assign(1, fn.name);
-    for (std::size_t i = 0; i < p.instructions.size(); ++i) {
+    for (std::size_t i = 0; fn.calls && i < p.instructions.size(); ++i) {
       const auto& ins = p.instructions[i];
       if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.reference().empty()) continue;
       const std::string_view ref = ins.reference();
@@ -1135,8 +1154,10 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       placed.push_back(callee.name);
       p.instructions.append(callee.insns);
     }
-    if (auto r = p.instructions.resolve_jumps(); !r)
-      return fail(std::move(r).error().with_context("load programs: program " + p.name));
+    // Calls and function loads are the only references an object's jumps carry.
+    if (fn.calls)
+      if (auto r = p.instructions.resolve_jumps(); !r)
+        return fail(std::move(r).error().with_context("load programs: program " + p.name));
     // Functions come in section and offset order, usually also name order: the hint makes that insertion O(1).
     std::string name = p.name;
     spec.programs.emplace_hint(spec.programs.end(), std::move(name), std::move(p));

@@ -302,3 +302,50 @@ TEST(ElfReader, RejectsHugeNobitsDataSection) {
   // The same object with its real .bss loads.
   EXPECT_TRUE(load_collection_spec(bytes, "obj.o"));
 }
+
+namespace {
+
+// coll_many's socket section with symbol `name` moved to `value`.
+std::vector<std::byte> with_symbol_at(std::string_view name, std::uint64_t value) {
+  auto bytes = test::read_object("coll_many");
+  auto f = elf::File::parse(bytes);
+  EXPECT_TRUE(f);
+  auto syms = f->symbols();
+  EXPECT_TRUE(syms);
+  for (auto& s : *syms)
+    if (s.name == name) test::put_u64(bytes, symtab_offset(*f) + s.index * 24 + 8, value);  // st_value
+  return bytes;
+}
+
+}  // namespace
+
+TEST(ElfReader, RejectsFunctionSymbolInsideALddw) {
+  // prog_10's map lookup is a lddw at slots 5-6: a function starting at slot 6 would split it.
+  auto msg = error_of(with_symbol_at("prog_11", 6 * 8));
+  EXPECT_NE(msg.find("section socket: symbol prog_11: offset 48 is not an instruction of the section"), std::string::npos)
+      << msg;
+}
+
+TEST(ElfReader, RejectsMisalignedFunctionSymbol) {
+  auto msg = error_of(with_symbol_at("prog_11", 0x6c));
+  EXPECT_NE(msg.find("section socket: symbol prog_11: offset 108 is not an instruction of the section"), std::string::npos)
+      << msg;
+}
+
+TEST(ElfReader, RejectsSectionWithoutSymbolAtOffsetZero) {
+  auto msg = error_of(with_symbol_at("prog_10", 0x68));  // now at prog_11's offset: nothing names offset 0
+  EXPECT_NE(msg.find("section socket: no symbol at offset 0"), std::string::npos) << msg;
+}
+
+TEST(ElfReader, ReportsBadOpcodeWithItsSectionOffset) {
+  // An unknown opcode in the second function is reported at its offset within the section, as a whole-section
+  // decode numbers it.
+  auto bytes = test::read_object("coll_many");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto* sec = section(*f, "socket");
+  ASSERT_TRUE(sec);
+  bytes[sec->offset + 14 * 8] = std::byte{0xff};
+  auto msg = error_of(bytes);
+  EXPECT_NE(msg.find("section socket: instruction 13 (offset 0x70): unknown opcode 0xff"), std::string::npos) << msg;
+}
