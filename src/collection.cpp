@@ -6,6 +6,7 @@
 
 #include "ebpf/sys/bpf.hpp"
 #include "program_fixup.hpp"
+#include "program_load.hpp"
 
 namespace ebpf {
 
@@ -228,12 +229,19 @@ Result<void> CollectionLoader::load_all_programs() {
     if (!prepared) return unexpected(std::move(prepared).error().with_context("program " + name));
     pending.push_back(Pending{&name, &ps, std::move(*prepared)});
   }
-  for (auto& p : pending) p.prepared.rebind(scratch_);
+  // The syscalls' attributes too are made ready now: the loop below touches little but them between two
+  // verifier runs.
+  auto loads = std::make_unique<detail::ProgramLoad[]>(pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    pending[i].prepared.rebind(scratch_);
+    auto r = loads[i].prepare(pending[i].prepared.request);
+    if (!r) return unexpected(std::move(r).error().with_context("section " + pending[i].spec->section_name));
+  }
   std::vector<Program> loaded;
   loaded.reserve(pending.size());
-  for (const auto& p : pending) {
-    auto prog = Program::load(p.prepared.request, options_.programs);
-    if (!prog) return unexpected(std::move(prog).error().with_context("section " + p.spec->section_name));
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    auto prog = loads[i].run(options_.programs);
+    if (!prog) return unexpected(std::move(prog).error().with_context("section " + pending[i].spec->section_name));
     loaded.push_back(std::move(*prog));
   }
   // Name order: each insertion lands at the end (the hint makes it O(1)).

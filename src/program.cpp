@@ -1,4 +1,5 @@
 #include "ebpf/program.hpp"
+#include "program_load.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -128,6 +129,14 @@ std::string ProgramInfo::tag_string() const {
 }
 
 Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& options) {
+  detail::ProgramLoad load;
+  EBPF_TRY_VOID(load.prepare(req));
+  return load.run(options);
+}
+
+namespace detail {
+
+Result<void> ProgramLoad::prepare(const LoadRequest& req) {
   // Only built on error paths.
   auto ctx = [&req] { return req.name.empty() ? std::string("program") : "program " + std::string(req.name); };
   if (req.instructions.empty()) return fail(errc::invalid_argument, ctx() + ": instructions cannot be empty");
@@ -135,19 +144,20 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
     return fail(errc::invalid_argument, ctx() + ": instruction bytes are not a multiple of 8");
   if (req.type == ProgramType::unspec)
     return fail(errc::invalid_argument, ctx() + ": can't load a program of unspecified type");
-
-  // The kernel wants a NUL-terminated license: licenses are short, a stack copy does (a string otherwise).
-  char license_buf[64];
-  std::string license_long;
-  const char* license = license_buf;
-  if (req.license.size() < sizeof license_buf) {
-    std::memcpy(license_buf, req.license.data(), req.license.size());
-    license_buf[req.license.size()] = '\0';
+  req_ = &req;
+  name_ = std::string(req.name);
+  type_ = req.type;
+  // The kernel wants a NUL-terminated license: licenses are short, the object holds a copy (a string otherwise).
+  const char* license = license_;
+  if (req.license.size() < sizeof license_) {
+    std::memcpy(license_, req.license.data(), req.license.size());
+    license_[req.license.size()] = '\0';
   } else {
-    license_long = std::string(req.license);
-    license = license_long.c_str();
+    license_long_ = std::string(req.license);
+    license = license_long_.c_str();
   }
-  sys::ProgLoadAttr attr;
+  sys::ProgLoadAttr& attr = attr_;
+  attr = sys::ProgLoadAttr{};
   attr.prog_type = static_cast<std::uint32_t>(req.type);
   attr.insn_cnt = static_cast<std::uint32_t>(req.instructions.size() / 8);
   attr.insns = req.instructions.data();
@@ -173,7 +183,11 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
   attr.attach_btf_id = req.attach_btf_id;
   if (req.attach_fd >= 0) attr.attach_prog_fd = static_cast<std::uint32_t>(req.attach_fd);
   if (!req.fd_array.empty()) attr.fd_array = req.fd_array.data();
+  return {};
+}
 
+Result<Program> ProgramLoad::run(const ProgramOptions& options) {
+  sys::ProgLoadAttr& attr = attr_;
   std::uint32_t log_size = clamp_log_size(options.log_size_start);
   std::vector<char> log_buf;
   if (!options.log_disabled && options.log_level != 0) {
@@ -188,7 +202,7 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
     attr.log_true_size = 0;
     auto fd = sys::prog_load(attr);
     if (fd) {
-      Program prog(std::move(*fd), std::string(req.name), req.type);
+      Program prog(std::move(*fd), std::move(name_), type_);
       if (!log_buf.empty()) prog.verifier_log_ = std::string(log_text(log_buf));
       return prog;
     }
@@ -209,8 +223,12 @@ Result<Program> Program::load(const LoadRequest& req, const ProgramOptions& opti
     attr.log_size = log_size;
     attr.log_buf = log_buf.data();
   }
-  return unexpected(load_error(err, log_buf, req).with_context(ctx()));
+  const LoadRequest& req = *req_;
+  const std::string ctx = req.name.empty() ? std::string("program") : "program " + std::string(req.name);
+  return ebpf::unexpected(load_error(err, log_buf, req).with_context(ctx));
 }
+
+}  // namespace detail
 
 Result<Program> Program::from_fd(sys::Fd fd) {
   auto info = read_info(fd.get());

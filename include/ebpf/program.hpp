@@ -122,6 +122,10 @@ struct ProgramInfo {
   [[nodiscard]] std::string tag_string() const;
 };
 
+namespace detail {
+class ProgramLoad;
+}  // namespace detail
+
 class Program {
  public:
   Program() = default;  // an empty (closed) program
@@ -163,6 +167,7 @@ class Program {
   [[nodiscard]] sys::Fd release() noexcept { return std::move(fd_); }
 
  private:
+  friend class detail::ProgramLoad;
   Program(sys::Fd fd, std::string name, ProgramType type) : fd_(std::move(fd)), name_(std::move(name)), type_(type) {}
 
   sys::Fd fd_;
