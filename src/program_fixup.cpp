@@ -388,9 +388,10 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   // One pass over the metadata sizes what the fix-ups below write: the encoded instructions, then the func_info
   // and line_info records, share one buffer (one allocation per program).
   const bool with_btf = ctx.btf != nullptr && ctx.btf->handle.valid();
-  std::size_t funcs = 0, lines = 0;
+  std::size_t funcs = 0, lines = 0, slots = 0;
   bool core = false, calls = false;
   for (const auto& ins : spec.instructions) {
+    slots += ins.slots();
     calls |= ins.is_pseudo_call();
     if (ins.metadata.empty()) continue;
     funcs += ins.metadata.func_info().has_value() ? 1 : 0;
@@ -406,7 +407,7 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
   }
   const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
-  const std::size_t code_size = insns.size_in_slots() * insn::kSlotSize;
+  const std::size_t code_size = (core ? insns.size_in_slots() : slots) * insn::kSlotSize;
   const std::size_t base = buffer.size();  // appended: a loader may prepare many programs into one buffer
   buffer.resize(base + code_size + funcs * 8 + lines * 16);
   const std::span<std::byte> bytecode(buffer.data() + base, code_size);

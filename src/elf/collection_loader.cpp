@@ -1,7 +1,6 @@
 // ELF object -> CollectionSpec: section classification, legacy and data-section maps, programs with their
 // relocations, subprogram linking and global variables.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -962,6 +961,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   index_groups(ext_.line_info, &ExtRanges::line);
   index_groups(ext_.core_relos, &ExtRanges::core);
   std::vector<insn::Instruction*> at_slot;  // reused across sections
+  // Every call and lddw, in all sections: a few of all instructions.
+  struct CallSite {
+    std::size_t fn, index, slot;  // function, index in it, slot in its section
+  };
+  std::vector<CallSite> call_sites;
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
@@ -985,6 +989,8 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     };
     // Slot -> instruction (null for the second half of a lddw), wherever the instruction is stored.
     at_slot.assign(bytes.size() / 8, nullptr);
+    std::size_t instructions = 0;
+    const std::size_t section_calls = call_sites.size();
     auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
       return off % 8 == 0 && off / 8 < at_slot.size() ? at_slot[off / 8] : nullptr;
     };
@@ -1017,14 +1023,17 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       Function& fn = add_function(si.symbols[k]->name);
       fn.insns = std::move(*decoded);
       std::size_t slot = start / 8;
-      for (auto& ins : fn.insns) {
+      for (std::size_t i = 0; i < fn.insns.size(); ++i) {
+        insn::Instruction& ins = fn.insns[i];
         at_slot[slot] = &ins;
+        // Calls, and lddw (which relocations may turn into function loads): the only instructions the passes
+        // below over calls look at.
+        if (ins.is_call() || ins.is_load_imm64()) call_sites.push_back(CallSite{funcs.size() - 1, i, slot});
         slot += ins.slots();
       }
+      instructions += fn.insns.size();
       k = next;
     }
-    std::size_t instructions = 0;
-    for (const auto* p : at_slot) instructions += p != nullptr ? 1 : 0;
     // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
     // allocation, sized for one block per record (records sharing an instruction leave slots unused).
     std::size_t records = si.symbols.size() + si.relocations.size();
@@ -1088,9 +1097,10 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
-    for (std::size_t here = 0; here < at_slot.size(); ++here) {
+    for (std::size_t c = section_calls; c < call_sites.size(); ++c) {
+      const std::size_t here = call_sites[c].slot;
       insn::Instruction* ins = at_slot[here];
-      if (ins == nullptr || !ins->is_pseudo_call() || ins->constant == -1 || !ins->reference().empty()) continue;
+      if (!ins->is_pseudo_call() || ins->constant == -1 || !ins->reference().empty()) continue;
       const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins->constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
       if (!t)
@@ -1115,18 +1125,21 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   };
   // Functions that others reach keep their instructions for every program linking them; the others give theirs
   // to their program. Functions that reach none need no linking.
-  for (auto& fn : funcs)
-    for (const auto& ins : fn.insns) {
-      if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.metadata.empty()) continue;
-      fn.calls = true;
-      if (auto* f = find_function(ins.reference()); f != nullptr && funcs[f->second].name != fn.name)
-        funcs[f->second].called = true;
-    }
+  for (const CallSite& site : call_sites) {
+    Function& fn = funcs[site.fn];
+    const auto& ins = fn.insns[site.index];
+    if (!(ins.is_pseudo_call() || ins.is_func_load()) || ins.metadata.empty()) continue;
+    fn.calls = true;
+    if (auto* f = find_function(ins.reference()); f != nullptr && funcs[f->second].name != fn.name)
+      funcs[f->second].called = true;
+  }
   // Link: each program gets every function it reaches, once, after its own body.
   std::vector<std::string_view> placed;  // functions in the program being linked (reused: no allocation each)
   for (auto& fn : funcs) {
     if (fn.section == ".text") continue;
-    ProgramSpec p;
+    // Built in place in the spec. Functions come in section and offset order, usually also name order: the hint
+    // makes that insertion O(1). (Names are unique: checked above.)
+    ProgramSpec& p = spec.programs.try_emplace(spec.programs.end(), fn.name)->second;
     p.name = fn.name;
     p.section_name = str(fn.section);
     p.type = fn.kind->type;
@@ -1158,9 +1171,6 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     if (fn.calls)
       if (auto r = p.instructions.resolve_jumps(); !r)
         return fail(std::move(r).error().with_context("load programs: program " + p.name));
-    // Functions come in section and offset order, usually also name order: the hint makes that insertion O(1).
-    std::string name = p.name;
-    spec.programs.emplace_hint(spec.programs.end(), std::move(name), std::move(p));
   }
   return {};
 }
@@ -1223,18 +1233,8 @@ Result<CollectionSpec> load_collection_spec(const std::filesystem::path& path) {
     return fail(Error::make(errc::sys, name + ": stat", err));
   }
   const auto size = static_cast<std::size_t>(st.st_size);
-  // Mapped, not read: the loader touches only the sections it uses (debug sections, often half an object, are
-  // never copied), and nothing it returns points into the file (BTF and instructions are copied out).
-  if (size > 0) {
-    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (addr != MAP_FAILED) {
-      ::close(fd);
-      auto spec = load_collection_spec(std::span<const std::byte>(static_cast<const std::byte*>(addr), size), name);
-      ::munmap(addr, size);
-      return spec;
-    }
-  }
-  // Not mappable (or empty): read it. Uninitialised: read() fills it.
+  // Read, not mapped: measured, mapping the object (mmap, page faults, munmap) costs more than copying it, and
+  // the copy leaves nothing mapped. Uninitialised: read() fills it.
   std::unique_ptr<std::byte[]> buf(new std::byte[size > 0 ? size : 1]);
   std::size_t got = 0;
   while (got < size) {
