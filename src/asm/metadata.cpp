@@ -94,13 +94,6 @@ MetadataArena::~MetadataArena() {
 
 void MetadataArena::place(Metadata& m) noexcept {
   if (m.block_ != nullptr || storage_ == nullptr || storage_->used == storage_->capacity) return;
-  // Blocks are handed out in order: ask for the lines of one a few ahead now, so the memory is in cache (and
-  // owned for writing) by the time it is placed instead of each placement waiting for its own miss.
-  if (storage_->used + 4 < storage_->capacity) {
-    auto* ahead = reinterpret_cast<const char*>(storage_->slot(storage_->used + 4));
-    __builtin_prefetch(ahead, 1);
-    __builtin_prefetch(ahead + 64, 1);
-  }
   auto* block = new (storage_->slot(storage_->used++)) detail::MetadataBlock();
   block->arena = storage_;
   m.block_ = block;
