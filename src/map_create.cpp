@@ -169,8 +169,37 @@ Result<Map> Map::create_unpopulated(const MapSpec& spec, int inner_map_fd, const
   return wrap(std::move(*fd), spec.name, d.type, d.key_size, d.value_size, d.max_entries, d.flags, spec.map_extra);
 }
 
+namespace {
+
+// Every inner map of a map of maps, put with one batch update: the kernel waits for an RCU grace period after
+// each write to a map of maps (milliseconds), so one batch instead of one update per entry saves all but one.
+// False if the batch did not apply (not all entries are references, or the kernel refused the batch): the caller
+// then puts the entries one by one, which reports the exact failure.
+bool populate_map_of_maps(const Map& map, const MapSpec& spec, const ObjectResolver& resolve) {
+  if (spec.contents.size() < 2 || !resolve || map.value_size() != sizeof(std::uint32_t)) return false;
+  std::vector<std::byte> keys, values;
+  keys.reserve(spec.contents.size() * map.key_size());
+  values.reserve(spec.contents.size() * sizeof(std::uint32_t));
+  for (const MapKV& kv : spec.contents) {
+    const auto* ref = std::get_if<ObjectRef>(&kv.value);
+    if (ref == nullptr || kv.key.size() != map.key_size()) return false;
+    auto fd = resolve(*ref);
+    if (!fd || *fd < 0) return false;
+    keys.insert(keys.end(), kv.key.begin(), kv.key.end());
+    const auto v = static_cast<std::uint32_t>(*fd);
+    const auto* b = reinterpret_cast<const std::byte*>(&v);
+    values.insert(values.end(), b, b + sizeof v);
+  }
+  auto n = map.batch_update(keys, values, BatchOptions{elem_flags::any, 0});
+  return n && *n == spec.contents.size();
+}
+
+}  // namespace
+
 Result<void> Map::populate(const MapSpec& spec, const ObjectResolver& resolve) const {
   if (!fd_.valid()) return unexpected(detail::map_closed_error());
+  if ((type_ == MapType::array_of_maps || type_ == MapType::hash_of_maps) && populate_map_of_maps(*this, spec, resolve))
+    return {};  // (maps of maps are never read-only: nothing to freeze)
   bool left_out = false;
   std::vector<std::byte> per_cpu;
   for (const MapKV& kv : spec.contents) {

@@ -159,6 +159,43 @@ TEST_F(CollectionTest, DatasecLayoutFixedFromTheElf) {
   }
 }
 
+TEST_F(CollectionTest, MapOfMapsPopulatedWithOneBatch) {
+  // coll_mixed's outer map holds two inner maps. The kernel waits for an RCU grace period after every write to a
+  // map of maps: both are put with one BPF_MAP_UPDATE_BATCH, no single updates.
+  CollectionSpec spec = spec_of("coll_mixed");
+  struct Counts {
+    int batches = 0, updates = 0;
+  } counts;
+  sys::set_fault_hook(
+      [](sys::Cmd cmd, void* c) -> int {
+        auto* n = static_cast<Counts*>(c);
+        if (cmd == sys::Cmd::map_update_batch) ++n->batches;
+        if (cmd == sys::Cmd::map_update_elem) ++n->updates;
+        return 0;
+      },
+      &counts);
+  auto coll = Collection::load(spec, options_);
+  sys::set_fault_hook(nullptr);
+  ASSERT_TRUE(coll) << coll.error().message();
+  EXPECT_EQ(counts.batches, 1);
+  // The data sections' initial values are the only single updates (.data and .rodata; .bss starts zeroed).
+  int data_sections = 0;
+  for (const auto& [name, ms] : spec.maps)
+    if (name.starts_with(".") && !ms.contents.empty()) ++data_sections;
+  EXPECT_EQ(counts.updates, data_sections);
+  auto outer = coll->map("outer");
+  ASSERT_TRUE(outer);
+  for (std::uint32_t key = 0; key < 2; ++key) {
+    auto stored = (*outer)->lookup_id(key);
+    ASSERT_TRUE(stored) << key;
+    auto inner = coll->map(key == 0 ? "inner_a" : "inner_b");
+    ASSERT_TRUE(inner);
+    auto info = (*inner)->info();
+    ASSERT_TRUE(info);
+    EXPECT_EQ(*stored, info->id) << key;
+  }
+}
+
 TEST_F(CollectionTest, MapInMapAndTailCallContents) {
   CollectionSpec spec = spec_of("coll_basic");
   auto coll = Collection::load(spec, options_);
