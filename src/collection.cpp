@@ -163,8 +163,10 @@ Result<detail::FixupContext> CollectionLoader::fixup_context(const std::string& 
   if (ps.type == ProgramType::unspec)
     return fail(errc::invalid_argument, ctx() + ": section " + ps.section_name + ": cannot load a program of unspecified type");
 
-  // Maps first: everything the program references, in order of first reference (loaded maps are skipped).
+  // Maps first: everything the program references, in order of first reference (loaded maps are skipped;
+  // Collection::load has loaded all of them already).
   for (const auto& ins : ps.instructions) {
+    if (maps_.size() >= spec_.maps.size()) break;
     if (!ins.is_map_load()) continue;
     const std::string_view ref = ins.reference();
     if (ref.empty() || maps_.contains(ref)) continue;
@@ -172,8 +174,7 @@ Result<detail::FixupContext> CollectionLoader::fixup_context(const std::string& 
     auto m = load_map(ref);
     if (!m) return unexpected(std::move(m).error().with_context(ctx()));
   }
-  if (!kconfig_ && std::any_of(spec_.externs.begin(), spec_.externs.end(),
-                              [](const ExternSpec& e) { return e.section == ".kconfig"; })) {
+  if (!kconfig_) {
     auto r = ensure_kconfig();
     if (!r) return unexpected(std::move(r).error().with_context(ctx()));
   }
