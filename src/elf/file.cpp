@@ -146,14 +146,22 @@ Result<std::vector<Symbol>> File::symbols() const {
   }
   std::vector<Symbol> out;
   if (!symtab) return out;
-  const std::string label = section_label(*symtab);
+  // Only built on error paths.
+  auto label = [symtab] { return section_label(*symtab); };
   if (symtab->entsize != kSymSize)
-    return fail(errc::malformed, label + ": symbol size " + std::to_string(symtab->entsize) + " is not 24");
+    return fail(errc::malformed, label() + ": symbol size " + std::to_string(symtab->entsize) + " is not 24");
   if (symtab->size % kSymSize != 0)
-    return fail(errc::malformed, label + ": size " + std::to_string(symtab->size) + " is not a multiple of 24");
+    return fail(errc::malformed, label() + ": size " + std::to_string(symtab->size) + " is not a multiple of 24");
   auto d = data(*symtab);
   const std::size_t n = d.size() / kSymSize;
   out.resize(n);
+  // A string table ending in NUL (as every well-formed one does) lets each name be measured directly; string_at
+  // checks the others.
+  std::string_view names;
+  if (symtab->link < sections_.size() && sections_[symtab->link].type == SHT_STRTAB) {
+    auto t = data(sections_[symtab->link]);
+    if (!t.empty() && t.back() == std::byte{0}) names = std::string_view(reinterpret_cast<const char*>(t.data()), t.size());
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const std::byte* p = d.data() + i * kSymSize;
     Symbol& sym = out[i];
@@ -165,27 +173,32 @@ Result<std::vector<Symbol>> File::symbols() const {
     sym.value = u64(p + 8);
     sym.size = u64(p + 16);
     if (name_off != 0) {
-      auto name = string_at(symtab->link, name_off);
-      if (!name) return fail(name.error().with_context(label + ": symbol " + std::to_string(i)));
-      sym.name = *name;
+      if (name_off < names.size()) {
+        sym.name = std::string_view(names.data() + name_off);
+      } else {
+        auto name = string_at(symtab->link, name_off);
+        if (!name) return fail(name.error().with_context(label() + ": symbol " + std::to_string(i)));
+        sym.name = *name;
+      }
     }
     if (sym.section != SHN_UNDEF && sym.section < SHN_LORESERVE && sym.section >= sections_.size())
-      return fail(errc::malformed, label + ": symbol " + std::to_string(i) + " (" + std::string(sym.name) +
+      return fail(errc::malformed, label() + ": symbol " + std::to_string(i) + " (" + std::string(sym.name) +
                                        "): section index " + std::to_string(sym.section) + " out of range");
   }
   return out;
 }
 
 Result<std::vector<Relocation>> File::relocations(const Section& s) const {
-  const std::string label = section_label(s);
+  // Only built on error paths.
+  auto label = [&s] { return section_label(s); };
   const std::uint64_t want = s.type == SHT_RELA ? 24 : 16;
   if (s.type != SHT_REL && s.type != SHT_RELA)
-    return fail(errc::malformed, label + ": not a relocation section");
+    return fail(errc::malformed, label() + ": not a relocation section");
   if (s.entsize < want)
-    return fail(errc::malformed, label + ": relocation entry size " + std::to_string(s.entsize) + " is less than " +
+    return fail(errc::malformed, label() + ": relocation entry size " + std::to_string(s.entsize) + " is less than " +
                                      std::to_string(want) + " bytes");
   if (s.size % s.entsize != 0)
-    return fail(errc::malformed, label + ": size " + std::to_string(s.size) + " is not a multiple of the entry size");
+    return fail(errc::malformed, label() + ": size " + std::to_string(s.size) + " is not a multiple of the entry size");
   auto d = data(s);
   std::vector<Relocation> out(d.size() / s.entsize);
   for (std::size_t i = 0; i < out.size(); ++i) {
