@@ -235,6 +235,9 @@ class Map {
   // out) and freezes the map when the spec is read-only (BPF_F_RDONLY_PROG) and nothing was left out.
   // create() calls it; a collection calls it again for fd maps once their programs / inner maps exist.
   // Per-CPU maps accept values of value_size bytes (copied to every CPU) or full_value_size bytes.
+  // A map of maps gets all its inner maps with one batch update: the kernel waits for an RCU grace period
+  // (milliseconds) after every write to a map of maps, so one batch waits once instead of once per entry (if the
+  // batch fails, the entries are put one by one and the first failure is reported).
   Result<void> populate(const MapSpec& spec, const ObjectResolver& resolve = {}) const;
   // Takes ownership of a map fd; reads its properties from the kernel.
   static Result<Map> from_fd(sys::Fd fd);
