@@ -205,6 +205,19 @@ void layout_empty_datasecs(const btf::detail::SpecImpl& impl, std::vector<std::b
   }
 }
 
+}  // namespace
+
+std::optional<std::vector<std::byte>> kernel_ready_btf(const btf::Spec& spec,
+                                                       const std::vector<const ProgramSpec*>& programs) {
+  auto ready = kernel_ready_blob(spec, programs);
+  if (!ready) return std::nullopt;
+  std::vector<std::byte> blob(ready->blob.begin(), ready->blob.end());
+  if (ready->layout_datasecs) layout_empty_datasecs(*spec.impl(), blob);
+  return blob;
+}
+
+namespace {
+
 Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
   if (auto ready = kernel_ready_blob(spec, programs)) {
     ProgramBtf out;

@@ -61,6 +61,10 @@ struct ProgramBtf {
 // Loads spec.btf (sanitised for the running kernel) with the strings line info of `programs` needs.
 // Returns an empty ProgramBtf (invalid handle) when the spec has no BTF or the kernel has no BTF support.
 Result<ProgramBtf> load_program_btf(const CollectionSpec& spec, const std::vector<const ProgramSpec*>& programs);
+// The BTF load_program_btf gives the kernel when the object's own blob needs no sanitising (empty DATASECs laid
+// out); nullopt when it goes through btf::Builder instead. Exposed for tests.
+std::optional<std::vector<std::byte>> kernel_ready_btf(const btf::Spec& spec,
+                                                       const std::vector<const ProgramSpec*>& programs);
 Result<ProgramBtf> load_program_btf(const ProgramSpec& program);
 
 // Builds the .kconfig map's value from the running kernel (LINUX_KERNEL_VERSION, LINUX_HAS_SYSCALL_WRAPPER,
