@@ -267,9 +267,11 @@ Result<void> Loader::assign_symbols() {
     }
     si.symbols.push_back(&sym);
   }
+  // Compilers emit them in order: sorting (which allocates a buffer) is usually not needed.
+  auto by_value = [](const Symbol* a, const Symbol* b) { return a->value < b->value; };
   for (auto& si : info_)
-    std::stable_sort(si.symbols.begin(), si.symbols.end(),
-                     [](const Symbol* a, const Symbol* b) { return a->value < b->value; });
+    if (!std::is_sorted(si.symbols.begin(), si.symbols.end(), by_value))
+      std::stable_sort(si.symbols.begin(), si.symbols.end(), by_value);
   return {};
 }
 
@@ -305,9 +307,10 @@ Result<void> Loader::load_relocations() {
       target.relocations.emplace_back(r.offset, &sym);
     }
   }
+  auto by_offset = [](const auto& a, const auto& b) { return a.first < b.first; };
   for (auto& si : info_)
-    std::stable_sort(si.relocations.begin(), si.relocations.end(),
-                     [](auto& a, auto& b) { return a.first < b.first; });
+    if (!std::is_sorted(si.relocations.begin(), si.relocations.end(), by_offset))
+      std::stable_sort(si.relocations.begin(), si.relocations.end(), by_offset);
   return {};
 }
 
@@ -1114,7 +1117,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   std::vector<std::pair<std::string_view, std::size_t>> by_name;
   by_name.reserve(funcs.size());
   for (std::size_t i = 0; i < funcs.size(); ++i) by_name.emplace_back(funcs[i].name, i);
-  std::sort(by_name.begin(), by_name.end());
+  if (!std::is_sorted(by_name.begin(), by_name.end())) std::sort(by_name.begin(), by_name.end());
   for (std::size_t i = 1; i < by_name.size(); ++i)
     if (by_name[i].first == by_name[i - 1].first)
       return fail(errc::malformed, "load programs: duplicate program name " + std::string(by_name[i].first));
