@@ -1050,43 +1050,32 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       arena.place(head.metadata);
       head.metadata.set_symbol(funcs[f].name);
     }
-    // Debug information from .BTF.ext travels with the instructions through linking and copying.
-    auto not_an_instruction = [&](std::uint32_t off, const char* what) {
-      return fail(errc::malformed,
-                  ctx() + ": " + what + " for offset " + std::to_string(off) + " which is not an instruction");
+    // Debug information from .BTF.ext travels with the instructions through linking and copying: each record
+    // of this section's groups of `list` is handed to `set` with its instruction's metadata.
+    auto attach = [&](const auto& list, GroupRange range, const char* what, auto&& set) -> Result<void> {
+      for (const auto& group : groups_in(list, range)) {
+        if (group.section != sec.name) continue;
+        for (const auto& record : group.records) {
+          insn::Instruction* ins = at_offset(record.insn_off);
+          if (ins == nullptr) [[unlikely]]
+            return fail(errc::malformed, ctx() + ": " + what + " for offset " + std::to_string(record.insn_off) +
+                                             " which is not an instruction");
+          arena.place(ins->metadata);
+          set(ins->metadata, record);
+        }
+      }
+      return {};
     };
-    for (const auto& group : groups_in(ext_.func_info, ranges.func)) {
-      if (group.section != sec.name) continue;
-      for (const auto& f : group.records) {
-        insn::Instruction* ins = at_offset(f.insn_off);
-        if (ins == nullptr) [[unlikely]]
-          return not_an_instruction(f.insn_off, "func info");
-        arena.place(ins->metadata);
-        ins->metadata.set_func_info(f.type);
-      }
-    }
-    for (const auto& group : groups_in(ext_.line_info, ranges.line)) {
-      if (group.section != sec.name) continue;
-      // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
-      const std::shared_ptr<const void> owner = btf_->impl_shared();
-      for (const auto& l : group.records) {
-        insn::Instruction* ins = at_offset(l.insn_off);
-        if (ins == nullptr) [[unlikely]]
-          return not_an_instruction(l.insn_off, "line info");
-        arena.place(ins->metadata);
-        ins->metadata.set_source(l.file_name, l.line_text, l.line, l.column, owner);
-      }
-    }
-    for (const auto& group : groups_in(ext_.core_relos, ranges.core)) {
-      if (group.section != sec.name) continue;
-      for (const auto& c : group.records) {
-        insn::Instruction* ins = at_offset(c.insn_off);
-        if (ins == nullptr) [[unlikely]]
-          return not_an_instruction(c.insn_off, "CO-RE relocation");
-        arena.place(ins->metadata);
-        ins->metadata.set_core_relocation(insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
-      }
-    }
+    EBPF_TRY_VOID(attach(ext_.func_info, ranges.func, "func info",
+                         [](insn::Metadata& m, const btf::FuncInfo& f) { m.set_func_info(f.type); }));
+    // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
+    const std::shared_ptr<const void> owner = btf_ ? btf_->impl_shared() : nullptr;
+    EBPF_TRY_VOID(attach(ext_.line_info, ranges.line, "line info", [&owner](insn::Metadata& m, const btf::LineInfo& l) {
+      m.set_source(l.file_name, l.line_text, l.line, l.column, owner);
+    }));
+    EBPF_TRY_VOID(attach(ext_.core_relos, ranges.core, "CO-RE relocation", [](insn::Metadata& m, const btf::CoreRelo& c) {
+      m.set_core_relocation(insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
+    }));
     // Relocations.
     for (std::size_t r = 0; r < si.relocations.size(); ++r) {
       const std::uint64_t off = si.relocations[r].first;

@@ -349,3 +349,19 @@ TEST(ElfReader, ReportsBadOpcodeWithItsSectionOffset) {
   auto msg = error_of(bytes);
   EXPECT_NE(msg.find("section socket: instruction 13 (offset 0x70): unknown opcode 0xff"), std::string::npos) << msg;
 }
+
+TEST(ElfReader, RejectsLineInfoOffNotAnInstruction) {
+  // coll_many's first .BTF.ext line record pointed at byte 4 of the section: inside its first instruction.
+  auto bytes = test::read_object("coll_many");
+  auto f = elf::File::parse(bytes);
+  ASSERT_TRUE(f);
+  const auto* ext = section(*f, ".BTF.ext");
+  ASSERT_TRUE(ext);
+  std::uint32_t hdr_len = 0, line_off = 0;
+  std::memcpy(&hdr_len, bytes.data() + ext->offset + 4, 4);
+  std::memcpy(&line_off, bytes.data() + ext->offset + 16, 4);
+  // line_info: record size, then the first section's name offset and record count, then its first record.
+  test::put_u32(bytes, ext->offset + hdr_len + line_off + 4 + 8, 4);
+  auto msg = error_of(bytes);
+  EXPECT_NE(msg.find("section socket: line info for offset 4 which is not an instruction"), std::string::npos) << msg;
+}
