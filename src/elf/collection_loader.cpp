@@ -603,18 +603,14 @@ Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name,
         m.pinning = *v == 1 ? PinType::by_name : PinType::none;
         break;
       }
-      case MapField::key: {
-        auto v = cached_pointee_size(ctx.cache, b, member.type, "key");
-        if (!v) return wrap(v.error());
-        m.key_size = *v;
-        if (auto p = b.resolve(member.type)) m.key_type = p->ref();
-        break;
-      }
+      case MapField::key:
       case MapField::value: {
-        auto v = cached_pointee_size(ctx.cache, b, member.type, "value");
+        // __type(key, T) / __type(value, T): a pointer to T gives the size and the BTF type.
+        const bool key = field == MapField::key;
+        auto v = cached_pointee_size(ctx.cache, b, member.type, key ? "key" : "value");
         if (!v) return wrap(v.error());
-        m.value_size = *v;
-        if (auto p = b.resolve(member.type)) m.value_type = p->ref();
+        (key ? m.key_size : m.value_size) = *v;
+        if (auto p = b.resolve(member.type)) (key ? m.key_type : m.value_type) = p->ref();
         break;
       }
       case MapField::values: {
