@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <string>
 
 namespace ebpf::insn {
@@ -227,11 +228,34 @@ EncodeFault encode_all(const std::vector<Instruction>& insns, std::byte* out, st
                                       : encode_all<std::endian::big>(insns, out);
 }
 
+// Re-encodes validated bytes in the other byte order, one instruction at a time (no allocation).
+template <std::endian From>
+void swap_order(std::span<const std::byte> bytes, std::byte* out) noexcept {
+  constexpr std::endian To = From == std::endian::little ? std::endian::big : std::endian::little;
+  Instruction ins;
+  for (std::size_t pos = 0; pos < bytes.size();) {
+    if (decode_as<From>(ins, bytes.data() + pos, bytes.size() - pos) != DecodeFault::none) return;  // validated
+    encode_as<To>(ins, out + pos);  // decoded fields always fit
+    pos += ins.width();
+  }
+}
+
 }  // namespace
 
 Result<void> Instructions::encode_into(std::span<std::byte> out, std::endian order) const noexcept {
   if (out.size() < size_in_slots() * kSlotSize)
     return unexpected(Error(errc::invalid_argument, 0, "instruction buffer too small"));
+  if (encoded_ != nullptr) {
+    // Unedited: the bytes as read, or the same instructions in the other order. Decoding is not needed.
+    if (encoded_->order == order) {
+      if (!encoded_->bytes.empty()) std::memcpy(out.data(), encoded_->bytes.data(), encoded_->bytes.size());
+    } else if (encoded_->order == std::endian::little) {
+      swap_order<std::endian::little>(encoded_->bytes, out.data());
+    } else {
+      swap_order<std::endian::big>(encoded_->bytes, out.data());
+    }
+    return {};
+  }
   // A static message: no allocation, as the signature promises.
   if (EncodeFault f = encode_all(insns_, out.data(), order); f.reason != nullptr)
     return unexpected(Error(errc::invalid_argument, 0, f.reason));
@@ -240,6 +264,10 @@ Result<void> Instructions::encode_into(std::span<std::byte> out, std::endian ord
 
 Result<std::vector<std::byte>> Instructions::encode(std::endian order) const {
   std::vector<std::byte> out(size_in_slots() * kSlotSize);
+  if (encoded_ != nullptr) {
+    EBPF_TRY_VOID(encode_into(out, order));
+    return out;
+  }
   if (EncodeFault f = encode_all(insns_, out.data(), order); f.reason != nullptr) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "instruction %zu (offset 0x%zx)", f.index, f.offset);
@@ -249,26 +277,113 @@ Result<std::vector<std::byte>> Instructions::encode(std::endian order) const {
 }
 
 std::size_t Instructions::size_in_slots() const noexcept {
+  if (encoded_ != nullptr) return encoded_->bytes.size() / kSlotSize;
   std::size_t n = 0;
   for (const Instruction& ins : insns_) n += ins.slots();
   return n;
 }
 
-std::optional<std::size_t> Instructions::find_symbol(std::string_view name) const noexcept {
+std::optional<std::size_t> Instructions::find_symbol(std::string_view name) const {
   if (name.empty()) return std::nullopt;
-  for (std::size_t i = 0; i < insns_.size(); ++i)
-    if (insns_[i].symbol() == name) return i;
+  const auto& insns = list();
+  for (std::size_t i = 0; i < insns.size(); ++i)
+    if (insns[i].symbol() == name) return i;
   return std::nullopt;
 }
 
-std::optional<std::size_t> Instructions::index_of_slot(std::size_t slot) const noexcept {
+std::optional<std::size_t> Instructions::index_of_slot(std::size_t slot) const {
+  const auto& insns = list();
   std::size_t s = 0;
-  for (std::size_t i = 0; i < insns_.size(); ++i) {
+  for (std::size_t i = 0; i < insns.size(); ++i) {
     if (s == slot) return i;
     if (s > slot) break;
-    s += insns_[i].slots();
+    s += insns[i].slots();
   }
   return std::nullopt;
+}
+
+Instructions::Instructions(const Instructions& o) : encoded_(o.encoded_) {
+  // An unedited sequence not decoded yet shares the encoded form only; decoded instructions are copied.
+  if (encoded_ == nullptr || o.decoded_.load(std::memory_order_acquire)) {
+    insns_ = o.insns_;
+    decoded_.store(encoded_ != nullptr, std::memory_order_relaxed);
+  }
+}
+
+Instructions& Instructions::operator=(const Instructions& o) {
+  if (this != &o) {
+    Instructions copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Instructions& Instructions::operator=(Instructions&& o) noexcept {
+  if (this != &o) {
+    insns_ = std::move(o.insns_);
+    encoded_ = std::move(o.encoded_);
+    decoded_.store(o.decoded_.exchange(false, std::memory_order_relaxed), std::memory_order_relaxed);
+  }
+  return *this;
+}
+
+namespace {
+
+// Decodes an encoded sequence with its metadata. Every record is at an instruction's start (the loader checked).
+std::vector<Instruction> materialize(const std::shared_ptr<const EncodedInstructions>& e) {
+  auto decoded = Instructions::decode(e->bytes, e->order);
+  if (!decoded) return {};  // unreachable: the loader validated the bytes
+  std::vector<Instruction> insns = std::move(decoded->vector());
+  const std::size_t records = (e->symbol.empty() ? 0 : 1) + e->references.size() + e->func_infos.size() + e->lines.size();
+  if (records == 0 || insns.empty()) return insns;
+  MetadataArena arena(std::min(records, insns.size()));
+  // Each list is in slot order: one cursor walks the instructions for each.
+  auto walk = [&](const auto& list, auto&& set) {
+    std::size_t i = 0, slot = 0;
+    for (const auto& rec : list) {
+      while (i < insns.size() && slot < rec.slot) slot += insns[i++].slots();
+      if (i == insns.size() || slot != rec.slot) return;  // unreachable: records are at instruction starts
+      arena.place(insns[i].metadata);
+      set(insns[i].metadata, rec);
+    }
+  };
+  if (!e->symbol.empty()) {
+    arena.place(insns.front().metadata);
+    insns.front().metadata.set_symbol(e->symbol);
+  }
+  walk(e->func_infos, [](Metadata& m, const SlotFuncInfo& f) { m.set_func_info(f.type_id); });
+  // The texts stay where they are: the lines keep the encoded form (and so its storage) alive.
+  const std::shared_ptr<const void> owner = e;
+  walk(e->lines, [&owner](Metadata& m, const SlotLine& l) {
+    m.set_source(l.file_name, l.line, l.line_number, l.column, owner);
+  });
+  walk(e->references, [](Metadata& m, const SlotReference& r) { m.set_reference(r.name); });
+  return insns;
+}
+
+// Serialises first decodes: they are rare (once per sequence), so one lock for all is enough.
+std::mutex decode_mutex;
+
+}  // namespace
+
+void Instructions::decode_encoded() const {
+  if (decoded_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(decode_mutex);
+  if (decoded_.load(std::memory_order_relaxed)) return;
+  insns_ = materialize(encoded_);
+  decoded_.store(true, std::memory_order_release);
+}
+
+void Instructions::drop_encoded() {
+  decode_encoded();
+  encoded_.reset();
+  decoded_.store(false, std::memory_order_relaxed);
+}
+
+Instructions detail::adopt_encoded(std::shared_ptr<const EncodedInstructions> encoded) noexcept {
+  Instructions out;
+  out.encoded_ = std::move(encoded);
+  return out;
 }
 
 Result<void> Instructions::resolve_jumps() {
@@ -277,7 +392,8 @@ Result<void> Instructions::resolve_jumps() {
            (ins.is_branch() || ins.is_long_jump() || ins.is_pseudo_call() || ins.is_func_load());
   };
   // Most programs without calls or symbolic jumps have nothing to resolve: no slot table then.
-  if (std::none_of(insns_.begin(), insns_.end(), needs_target)) return {};
+  if (std::none_of(list().begin(), list().end(), needs_target)) return {};
+  edit();
   // Slot offset of each instruction, and of each symbol.
   std::vector<std::size_t> slot_of(insns_.size());
   std::size_t s = 0;

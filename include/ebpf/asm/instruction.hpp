@@ -2,10 +2,12 @@
 // 8-byte slot format in either byte order.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -115,7 +117,49 @@ struct PositionedInstruction {
   const Instruction& instruction;
 };
 
+// Metadata records of an encoded sequence (see EncodedInstructions), by slot counted from the sequence's start.
+struct SlotReference {
+  std::uint32_t slot = 0;
+  std::string_view name;
+};
+struct SlotFuncInfo {
+  std::uint32_t slot = 0;
+  std::uint32_t type_id = 0;  // BTF_KIND_FUNC
+};
+struct SlotLine {
+  std::uint32_t slot = 0;
+  std::uint32_t line_number = 0;
+  std::uint32_t column = 0;
+  std::string_view file_name;
+  std::string_view line;
+};
+
+// A sequence as a loader read it: encoded bytes, plus the metadata its decoded instructions carry. Loaders hand
+// sequences out in this form (Instructions::encoded()) so that programs nobody reads or edits are never decoded:
+// loading one copies its bytes and patches the few slots its references name. Every list is in slot order, at
+// most one record per slot and list, each at the start of an instruction; the bytes decode without error (the
+// loader checked). The views stay valid for as long as the Instructions holding this object exist.
+struct EncodedInstructions {
+  std::span<const std::byte> bytes;
+  std::endian order = std::endian::native;
+  std::string_view symbol;                     // the first instruction's; empty for none
+  std::span<const SlotReference> references;   // maps, data sections (lddw)
+  std::span<const SlotFuncInfo> func_infos;
+  std::span<const SlotLine> lines;             // source lines (Metadata::source)
+};
+
+class Instructions;
+namespace detail {
+// A sequence that decodes `encoded` on first access. For loaders, which guarantee what EncodedInstructions
+// promises; `encoded` must not be null.
+Instructions adopt_encoded(std::shared_ptr<const EncodedInstructions> encoded) noexcept;
+}  // namespace detail
+
 // A sequence of instructions: a vector of Instruction with encoding, decoding and slot bookkeeping.
+//
+// A sequence read by a loader may still be encoded (encoded() is not null): the first access through any member
+// decodes it (reads from several threads at once are safe), and the first access through a non-const member
+// (which may edit) also drops the encoded form.
 class Instructions {
  public:
   using value_type = Instruction;
@@ -125,6 +169,17 @@ class Instructions {
   Instructions() = default;
   Instructions(std::initializer_list<Instruction> list) : insns_(list) {}
   explicit Instructions(std::vector<Instruction> insns) noexcept : insns_(std::move(insns)) {}
+  Instructions(const Instructions& o);
+  Instructions(Instructions&& o) noexcept
+      : insns_(std::move(o.insns_)), encoded_(std::move(o.encoded_)),
+        decoded_(o.decoded_.exchange(false, std::memory_order_relaxed)) {}
+  Instructions& operator=(const Instructions& o);
+  Instructions& operator=(Instructions&& o) noexcept;
+  ~Instructions() = default;
+
+  // The encoded form this sequence was read from, while nothing has edited it; null for a sequence built in
+  // memory or accessed through a non-const member since.
+  [[nodiscard]] const EncodedInstructions* encoded() const noexcept { return encoded_.get(); }
 
   // Decodes an instruction stream. Fails with errc::malformed, naming the instruction index and byte
   // offset, for a length that is not a multiple of 8, an unknown opcode or atomic operation, a lddw
@@ -140,9 +195,9 @@ class Instructions {
   [[nodiscard]] std::size_t size_in_slots() const noexcept;
 
   // Index of the instruction carrying symbol `name`, if any.
-  [[nodiscard]] std::optional<std::size_t> find_symbol(std::string_view name) const noexcept;
+  [[nodiscard]] std::optional<std::size_t> find_symbol(std::string_view name) const;
   // Index of the instruction that starts at slot `slot`, if one does.
-  [[nodiscard]] std::optional<std::size_t> index_of_slot(std::size_t slot) const noexcept;
+  [[nodiscard]] std::optional<std::size_t> index_of_slot(std::size_t slot) const;
 
   // Points every branch, long jump, pseudo call and function load whose reference names a symbol of
   // this sequence at that symbol (slot-relative offsets). References to symbols not defined here are
@@ -151,42 +206,69 @@ class Instructions {
 
   // Iteration with positions: for (auto [index, slot, insn] : insns.positioned()).
   class PositionedRange;
-  [[nodiscard]] PositionedRange positioned() const noexcept;
+  [[nodiscard]] PositionedRange positioned() const;
 
   // Vector-like access.
-  [[nodiscard]] std::size_t size() const noexcept { return insns_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return insns_.empty(); }
-  Instruction& operator[](std::size_t i) noexcept { return insns_[i]; }
-  const Instruction& operator[](std::size_t i) const noexcept { return insns_[i]; }
-  Instruction& front() noexcept { return insns_.front(); }
-  const Instruction& front() const noexcept { return insns_.front(); }
-  Instruction& back() noexcept { return insns_.back(); }
-  const Instruction& back() const noexcept { return insns_.back(); }
-  iterator begin() noexcept { return insns_.begin(); }
-  iterator end() noexcept { return insns_.end(); }
-  const_iterator begin() const noexcept { return insns_.begin(); }
-  const_iterator end() const noexcept { return insns_.end(); }
-  void push_back(Instruction i) { insns_.push_back(std::move(i)); }
+  [[nodiscard]] std::size_t size() const { return list().size(); }
+  [[nodiscard]] bool empty() const noexcept { return encoded_ != nullptr ? encoded_->bytes.empty() : insns_.empty(); }
+  Instruction& operator[](std::size_t i) { return edit()[i]; }
+  const Instruction& operator[](std::size_t i) const { return list()[i]; }
+  Instruction& front() { return edit().front(); }
+  const Instruction& front() const { return list().front(); }
+  Instruction& back() { return edit().back(); }
+  const Instruction& back() const { return list().back(); }
+  iterator begin() { return edit().begin(); }
+  iterator end() { return edit().end(); }
+  const_iterator begin() const { return list().begin(); }
+  const_iterator end() const { return list().end(); }
+  void push_back(Instruction i) { edit().push_back(std::move(i)); }
   template <class... A>
   Instruction& emplace_back(A&&... a) {
-    return insns_.emplace_back(std::forward<A>(a)...);
+    return edit().emplace_back(std::forward<A>(a)...);
   }
-  void append(const Instructions& other) { insns_.insert(insns_.end(), other.begin(), other.end()); }
-  iterator insert(const_iterator pos, Instruction i) { return insns_.insert(pos, std::move(i)); }
+  void append(const Instructions& other) {
+    const auto& from = other.list();
+    edit().insert(insns_.end(), from.begin(), from.end());
+  }
+  iterator insert(const_iterator pos, Instruction i) { return edit().insert(pos, std::move(i)); }
   iterator insert(const_iterator pos, const_iterator first, const_iterator last) {
-    return insns_.insert(pos, first, last);
+    return edit().insert(pos, first, last);
   }
-  iterator erase(const_iterator pos) { return insns_.erase(pos); }
-  iterator erase(const_iterator first, const_iterator last) { return insns_.erase(first, last); }
-  void reserve(std::size_t n) { insns_.reserve(n); }
-  void clear() noexcept { insns_.clear(); }
-  [[nodiscard]] const std::vector<Instruction>& vector() const noexcept { return insns_; }
-  [[nodiscard]] std::vector<Instruction>& vector() noexcept { return insns_; }
+  iterator erase(const_iterator pos) { return edit().erase(pos); }
+  iterator erase(const_iterator first, const_iterator last) { return edit().erase(first, last); }
+  void reserve(std::size_t n) { edit().reserve(n); }
+  void clear() noexcept {
+    encoded_.reset();
+    decoded_.store(false, std::memory_order_relaxed);
+    insns_.clear();
+  }
+  [[nodiscard]] const std::vector<Instruction>& vector() const { return list(); }
+  [[nodiscard]] std::vector<Instruction>& vector() { return edit(); }
 
-  friend bool operator==(const Instructions&, const Instructions&) = default;
+  // Equal instructions and metadata (whatever the form).
+  friend bool operator==(const Instructions& a, const Instructions& b) { return a.list() == b.list(); }
 
  private:
-  std::vector<Instruction> insns_;
+  friend Instructions detail::adopt_encoded(std::shared_ptr<const EncodedInstructions> encoded) noexcept;
+  // The decoded instructions, decoded now if need be.
+  const std::vector<Instruction>& list() const {
+    if (encoded_ != nullptr) [[unlikely]]
+      decode_encoded();
+    return insns_;
+  }
+  // The same, for editing: the encoded form no longer describes them.
+  std::vector<Instruction>& edit() {
+    if (encoded_ != nullptr) [[unlikely]]
+      drop_encoded();
+    return insns_;
+  }
+  void decode_encoded() const;
+  void drop_encoded();
+
+  // Decoded instructions: written once by decode_encoded while encoded_ is set (hence mutable).
+  mutable std::vector<Instruction> insns_;
+  std::shared_ptr<const EncodedInstructions> encoded_;
+  mutable std::atomic<bool> decoded_{false};  // insns_ holds encoded_'s instructions
 };
 
 class Instructions::PositionedRange {
@@ -226,8 +308,8 @@ class Instructions::PositionedRange {
   std::span<const Instruction> insns_;
 };
 
-inline Instructions::PositionedRange Instructions::positioned() const noexcept {
-  return PositionedRange(std::span<const Instruction>(insns_));
+inline Instructions::PositionedRange Instructions::positioned() const {
+  return PositionedRange(std::span<const Instruction>(list()));
 }
 
 // Decodes a single instruction (one or two slots) at the start of `bytes`. Error messages name
