@@ -165,14 +165,22 @@ Result<detail::FixupContext> CollectionLoader::fixup_context(const std::string& 
 
   // Maps first: everything the program references, in order of first reference (loaded maps are skipped;
   // Collection::load has loaded all of them already).
-  for (const auto& ins : ps.instructions) {
-    if (maps_.size() >= spec_.maps.size()) break;
-    if (!ins.is_map_load()) continue;
-    const std::string_view ref = ins.reference();
-    if (ref.empty() || maps_.contains(ref)) continue;
-    if (!spec_.maps.contains(std::string(ref))) continue;  // externs and the .kconfig section are resolved below
+  auto need = [&](std::string_view ref) -> Result<void> {
+    if (ref.empty() || maps_.contains(ref)) return {};
+    if (!spec_.maps.contains(std::string(ref))) return {};  // externs and the .kconfig section are resolved below
     auto m = load_map(ref);
     if (!m) return unexpected(std::move(m).error().with_context(ctx()));
+    return {};
+  };
+  if (maps_.size() < spec_.maps.size()) {
+    if (const insn::EncodedInstructions* enc = ps.instructions.encoded()) {
+      for (const insn::SlotReference& r : enc->references) EBPF_TRY_VOID(need(r.name));  // all map loads
+    } else {
+      for (const auto& ins : ps.instructions) {
+        if (maps_.size() >= spec_.maps.size()) break;
+        if (ins.is_map_load()) EBPF_TRY_VOID(need(ins.reference()));
+      }
+    }
   }
   if (!kconfig_) {
     auto r = ensure_kconfig();

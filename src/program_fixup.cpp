@@ -35,6 +35,13 @@ void collect_strings(const ProgramSpec& prog, btf::Builder& b, ProgramBtf& out) 
     // Most lines share their file name: look up before adding (no key string built for a hit).
     if (!out.strings.contains(s)) out.strings.emplace(s, b.add_string(s));
   };
+  if (const insn::EncodedInstructions* enc = prog.instructions.encoded()) {
+    for (const insn::SlotLine& line : enc->lines) {
+      add(line.file_name);
+      add(line.line);
+    }
+    return;
+  }
   for (const auto& ins : prog.instructions) {
     const insn::SourceLine* line = ins.metadata.source();
     if (line == nullptr) continue;
@@ -170,12 +177,20 @@ std::optional<ReadyBlob> kernel_ready_blob(const btf::Spec& spec, const std::vec
     }
   }
   const std::string_view table(impl->strings, impl->strings_len);
-  for (const ProgramSpec* p : programs)
+  auto verbatim = [&table](std::string_view file_name, std::string_view line) {
+    return ProgramBtf::verbatim_offset(table, file_name) != ProgramBtf::kNoOffset &&
+           ProgramBtf::verbatim_offset(table, line) != ProgramBtf::kNoOffset;
+  };
+  for (const ProgramSpec* p : programs) {
+    if (const insn::EncodedInstructions* enc = p->instructions.encoded()) {
+      for (const insn::SlotLine& line : enc->lines)
+        if (!verbatim(line.file_name, line.line)) return std::nullopt;
+      continue;
+    }
     for (const auto& ins : p->instructions)
       if (const insn::SourceLine* line = ins.metadata.source())
-        if (ProgramBtf::verbatim_offset(table, line->file_name) == ProgramBtf::kNoOffset ||
-            ProgramBtf::verbatim_offset(table, line->line) == ProgramBtf::kNoOffset)
-          return std::nullopt;
+        if (!verbatim(line->file_name, line->line)) return std::nullopt;
+  }
   out.blob = impl->blob;
   return out;
 }
@@ -398,184 +413,239 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
                                          "-endian program on this " +
                                          (std::endian::native == std::endian::big ? "big" : "little") + "-endian host");
   PreparedProgram out;
-  // One pass over the metadata sizes what the fix-ups below write: the encoded instructions, then the func_info
-  // and line_info records, share one buffer (one allocation per program).
   const bool with_btf = ctx.btf != nullptr && ctx.btf->handle.valid();
-  std::size_t funcs = 0, lines = 0, slots = 0;
-  bool core = false, calls = false;
-  for (const auto& ins : spec.instructions) {
-    slots += ins.slots();
-    calls |= ins.is_pseudo_call();
-    if (ins.metadata.empty()) continue;
-    funcs += ins.metadata.func_info().has_value() ? 1 : 0;
-    lines += ins.metadata.source() != nullptr ? 1 : 0;
-    core |= ins.metadata.core_relocation() != nullptr;
-  }
-  if (!with_btf) funcs = lines = 0;
-  // The spec's instructions are encoded as they are and the few the fix-ups below change are re-encoded in
-  // place: no copy of the instructions, except for CO-RE relocation, which works on one.
-  std::optional<insn::Instructions> relocated;
-  if (core) {
-    relocated.emplace(spec.instructions);
-    EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
-  }
-  const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
-  const std::size_t code_size = (core ? insns.size_in_slots() : slots) * insn::kSlotSize;
+  // The encoded instructions, then the func_info and line_info records, in one buffer (one allocation per
+  // program): code_size bytes of code at `base`, then room for `funcs` and `lines` records, of which func_end and
+  // line_end bytes are written.
   const std::size_t base = buffer.size();  // appended: a loader may prepare many programs into one buffer
-  buffer.resize(base + code_size + funcs * 8 + lines * 16);
-  const std::span<std::byte> bytecode(buffer.data() + base, code_size);
-  if (!insns.encode_into(bytecode, std::endian::native)) {
-    // Error path only: encode() names the instruction at fault.
-    auto detailed = insns.encode(std::endian::native);
-    return fail((detailed ? Error(errc::invalid_argument, 0, "encode failed") : std::move(detailed).error())
-                    .with_context("encode instructions"));
-  }
-  std::byte* const func_info = buffer.data() + base + code_size;
-  std::byte* const line_info = func_info + funcs * 8;
-  std::size_t func_end = 0, line_end = 0;  // bytes written
+  std::size_t code_size = 0, funcs = 0, lines = 0;
+  std::size_t func_end = 0, line_end = 0;
   bool funcs_ok = false, lines_ok = false;  // the first record is at slot 0, as the kernel requires
+  bool calls = false;
   auto put = [](std::byte* at, std::size_t& end, std::uint32_t v) {
     std::memcpy(at + end, &v, 4);
     end += 4;
   };
-  // Re-encodes a fixed-up instruction at its slot.
-  auto patch = [bytecode](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
-    auto r = fixed.encode(bytecode.subspan(slot * insn::kSlotSize, fixed.width()), std::endian::native);
-    if (!r) return ebpf::unexpected(std::move(r).error().with_context("encode instructions"));
-    return {};
+  // A line record for `slot`, if its texts are in the program's BTF.
+  auto put_line = [&](std::byte* line_info, std::size_t slot, std::string_view file, std::string_view text,
+                      std::uint32_t line_number, std::uint32_t column) {
+    const std::uint32_t f = ctx.btf->string_offset(file);
+    const std::uint32_t l = ctx.btf->string_offset(text);
+    if (f == ProgramBtf::kNoOffset || l == ProgramBtf::kNoOffset) return;
+    if (line_end == 0) lines_ok = slot == 0;
+    put(line_info, line_end, static_cast<std::uint32_t>(slot));
+    put(line_info, line_end, f);
+    put(line_info, line_end, l);
+    put(line_info, line_end, (line_number << 10) | (column & 0x3ff));
   };
-  // The encoded fields of an instruction, without its metadata (not needed to encode it).
-  auto bare = [](const insn::Instruction& i) {
-    insn::Instruction c;
-    c.opcode = i.opcode;
-    c.dst = i.dst;
-    c.src = i.src;
-    c.offset = i.offset;
-    c.constant = i.constant;
-    return c;
-  };
-  std::vector<std::string_view> typeless_ksyms;
-
-  for (auto [index, slot, original] : insns.positioned()) {
-    if (original.metadata.empty()) continue;
-    // func_info and line_info records (in slot order), when the program's BTF is loaded.
+  if (const insn::EncodedInstructions* enc = spec.instructions.encoded();
+      enc != nullptr && enc->order == std::endian::native) {
+    // Never decoded (the ELF loader's programs that nobody read or edited): the bytes as read, with the map
+    // references patched in. Such programs make no calls and carry no CO-RE or extern reference.
+    code_size = enc->bytes.size();
     if (with_btf) {
-      if (auto fi = original.metadata.func_info()) {
-        if (func_end == 0) funcs_ok = slot == 0;
-        put(func_info, func_end, static_cast<std::uint32_t>(slot));
-        put(func_info, func_end, *fi);
-      }
-      if (const insn::SourceLine* line = original.metadata.source()) {
-        const std::uint32_t f = ctx.btf->string_offset(line->file_name);
-        const std::uint32_t l = ctx.btf->string_offset(line->line);
-        if (f != ProgramBtf::kNoOffset && l != ProgramBtf::kNoOffset) {
-          if (line_end == 0) lines_ok = slot == 0;
-          put(line_info, line_end, static_cast<std::uint32_t>(slot));
-          put(line_info, line_end, f);
-          put(line_info, line_end, l);
-          put(line_info, line_end, (line->line_number << 10) | (line->column & 0x3ff));
-        }
-      }
+      funcs = enc->func_infos.size();
+      lines = enc->lines.size();
     }
-    const std::string_view ref = original.metadata.reference();
-    // Only built on error paths.
-    auto where = [at = index] { return "instruction " + std::to_string(at); };
-    if (ref.empty()) continue;
-    if (original.is_load_imm64()) {
-      insn::Instruction ins = bare(original);
-      const auto src = ins.pseudo_source();
-      const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
-      const auto high = static_cast<std::uint64_t>(ins.constant) >> 32;
-      if ((src == insn::PseudoSource::map_fd || src == insn::PseudoSource::map_value) && low == 0) {
-        if (!ctx.map_fd) return fail(errc::not_found, where() + ": reference to map " + std::string(ref) + " without a map");
-        EBPF_TRY_CTX(int fd, ctx.map_fd(ref), where());
-        ins.constant = static_cast<std::int64_t>((high << 32) | static_cast<std::uint32_t>(fd));
-        EBPF_TRY_VOID(patch(slot, ins));
+    buffer.resize(base + code_size + funcs * 8 + lines * 16);
+    std::byte* const code = buffer.data() + base;
+    if (code_size > 0) std::memcpy(code, enc->bytes.data(), code_size);
+    std::byte* const func_info = code + code_size;
+    std::byte* const line_info = func_info + funcs * 8;
+    if (with_btf) {
+      for (const insn::SlotFuncInfo& fi : enc->func_infos) {
+        if (func_end == 0) funcs_ok = fi.slot == 0;
+        put(func_info, func_end, fi.slot);
+        put(func_info, func_end, fi.type_id);
+      }
+      for (const insn::SlotLine& l : enc->lines) put_line(line_info, l.slot, l.file_name, l.line, l.line_number, l.column);
+    }
+    for (const insn::SlotReference& ref : enc->references) {
+      std::byte* const at = code + std::size_t{ref.slot} * insn::kSlotSize;
+      const auto regs = static_cast<std::uint8_t>(at[1]);
+      const auto src = static_cast<insn::PseudoSource>(std::endian::native == std::endian::little ? regs >> 4 : regs & 0x0f);
+      std::uint32_t low;
+      std::memcpy(&low, at + 4, 4);
+      if (static_cast<std::uint8_t>(at[0]) != 0x18 || low != 0 ||
+          (src != insn::PseudoSource::map_fd && src != insn::PseudoSource::map_value))
         continue;
-      }
-      if (src != insn::PseudoSource::none) continue;
-      const ExternSpec* ext = find_extern(ctx.externs, ref);
-      if (ext == nullptr) continue;
-      if (ext->section == ".kconfig") {
-        if (ctx.kconfig == nullptr || ctx.kconfig->fd < 0)
-          return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " without a .kconfig map");
-        auto it = ctx.kconfig->offsets.find(ref);
-        if (it == ctx.kconfig->offsets.end())
-          return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " has no slot in .kconfig");
-        ins.src = static_cast<insn::Register>(insn::PseudoSource::map_value);
-        ins.constant = static_cast<std::int64_t>((std::uint64_t{it->second + low} << 32) |
-                                                 static_cast<std::uint32_t>(ctx.kconfig->fd));
-        EBPF_TRY_VOID(patch(slot, ins));
-      } else if (ext->section == ".ksyms") {
-        btf::Type local;
-        if (ctx.object_btf != nullptr)
-          if (auto t = extern_type(*ctx.object_btf, ".ksyms", ref); t) local = *t;
-        const bool typed = local && local.kind() != btf::Kind::void_;
-        if (typed) {
-          auto kt = btf::find_kernel_type(ref, btf::Kind::var);
-          if (!kt) {
-            if (ext->weak) {
-              ins.constant = 0;
-              EBPF_TRY_VOID(patch(slot, ins));
-              continue;
-            }
-            return fail(errc::not_found, where() + ": ksym " + std::string(ref) + ": no such variable in kernel BTF");
-          }
-          if (!kt->module.empty())
-            return fail(errc::not_supported, where() + ": ksym " + std::string(ref) + " lives in module " + kt->module +
-                                                 ": module ksyms are not supported yet");
-          ins.src = static_cast<insn::Register>(insn::PseudoSource::btf_id);
-          ins.constant = static_cast<std::int64_t>(kt->type.id());
-          EBPF_TRY_VOID(patch(slot, ins));
-        } else {
-          typeless_ksyms.push_back(ref);
-        }
-      }
-      continue;
+      auto where = [&] {  // error paths only: the instruction's index
+        std::size_t index = 0;
+        for (std::size_t pos = 0; pos < std::size_t{ref.slot} * insn::kSlotSize; ++index)
+          pos += static_cast<std::uint8_t>(code[pos]) == 0x18 ? 16 : 8;
+        return "instruction " + std::to_string(index);
+      };
+      if (!ctx.map_fd)
+        return fail(errc::not_found, where() + ": reference to map " + std::string(ref.name) + " without a map");
+      EBPF_TRY_CTX(int fd, ctx.map_fd(ref.name), where());
+      std::memcpy(at + 4, &fd, 4);
     }
-    if (original.is_kfunc_call()) {
-      insn::Instruction ins = bare(original);
-      const ExternSpec* ext = find_extern(ctx.externs, ref);
-      auto kt = btf::find_kernel_type(ref, btf::Kind::func);
-      if (!kt) {
-        if (ext != nullptr && ext->weak) {
-          // Poison: refused by the verifier only if reachable.
-          ins.src = static_cast<insn::Register>(insn::CallSource::helper);
-          ins.offset = 0;
-          ins.constant = kKfuncCallPoisonBase;
+  } else {
+    // One pass over the metadata sizes what the fix-ups below write.
+    std::size_t slots = 0;
+    bool core = false;
+    for (const auto& ins : spec.instructions) {
+      slots += ins.slots();
+      calls |= ins.is_pseudo_call();
+      if (ins.metadata.empty()) continue;
+      funcs += ins.metadata.func_info().has_value() ? 1 : 0;
+      lines += ins.metadata.source() != nullptr ? 1 : 0;
+      core |= ins.metadata.core_relocation() != nullptr;
+    }
+    if (!with_btf) funcs = lines = 0;
+    // The spec's instructions are encoded as they are and the few the fix-ups below change are re-encoded in
+    // place: no copy of the instructions, except for CO-RE relocation, which works on one.
+    std::optional<insn::Instructions> relocated;
+    if (core) {
+      relocated.emplace(spec.instructions);
+      EBPF_TRY_VOID(apply_core_relocations(spec, ctx, *relocated, out));
+    }
+    const insn::Instructions& insns = relocated ? *relocated : spec.instructions;
+    code_size = (core ? insns.size_in_slots() : slots) * insn::kSlotSize;
+    buffer.resize(base + code_size + funcs * 8 + lines * 16);
+    const std::span<std::byte> bytecode(buffer.data() + base, code_size);
+    if (!insns.encode_into(bytecode, std::endian::native)) {
+      // Error path only: encode() names the instruction at fault.
+      auto detailed = insns.encode(std::endian::native);
+      return fail((detailed ? Error(errc::invalid_argument, 0, "encode failed") : std::move(detailed).error())
+                      .with_context("encode instructions"));
+    }
+    std::byte* const func_info = buffer.data() + base + code_size;
+    std::byte* const line_info = func_info + funcs * 8;
+    // Re-encodes a fixed-up instruction at its slot.
+    auto patch = [bytecode](std::size_t slot, const insn::Instruction& fixed) -> Result<void> {
+      auto r = fixed.encode(bytecode.subspan(slot * insn::kSlotSize, fixed.width()), std::endian::native);
+      if (!r) return ebpf::unexpected(std::move(r).error().with_context("encode instructions"));
+      return {};
+    };
+    // The encoded fields of an instruction, without its metadata (not needed to encode it).
+    auto bare = [](const insn::Instruction& i) {
+      insn::Instruction c;
+      c.opcode = i.opcode;
+      c.dst = i.dst;
+      c.src = i.src;
+      c.offset = i.offset;
+      c.constant = i.constant;
+      return c;
+    };
+    std::vector<std::string_view> typeless_ksyms;
+
+    for (auto [index, slot, original] : insns.positioned()) {
+      if (original.metadata.empty()) continue;
+      // func_info and line_info records (in slot order), when the program's BTF is loaded.
+      if (with_btf) {
+        if (auto fi = original.metadata.func_info()) {
+          if (func_end == 0) funcs_ok = slot == 0;
+          put(func_info, func_end, static_cast<std::uint32_t>(slot));
+          put(func_info, func_end, *fi);
+        }
+        if (const insn::SourceLine* line = original.metadata.source())
+          put_line(line_info, slot, line->file_name, line->line, line->line_number, line->column);
+      }
+      const std::string_view ref = original.metadata.reference();
+      // Only built on error paths.
+      auto where = [at = index] { return "instruction " + std::to_string(at); };
+      if (ref.empty()) continue;
+      if (original.is_load_imm64()) {
+        insn::Instruction ins = bare(original);
+        const auto src = ins.pseudo_source();
+        const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
+        const auto high = static_cast<std::uint64_t>(ins.constant) >> 32;
+        if ((src == insn::PseudoSource::map_fd || src == insn::PseudoSource::map_value) && low == 0) {
+          if (!ctx.map_fd) return fail(errc::not_found, where() + ": reference to map " + std::string(ref) + " without a map");
+          EBPF_TRY_CTX(int fd, ctx.map_fd(ref), where());
+          ins.constant = static_cast<std::int64_t>((high << 32) | static_cast<std::uint32_t>(fd));
           EBPF_TRY_VOID(patch(slot, ins));
           continue;
         }
-        return fail(errc::not_found, where() + ": kfunc " + std::string(ref) + ": not found in kernel BTF");
-      }
-      if (!kt->module.empty())
-        return fail(errc::not_supported,
-                    where() + ": kfunc " + std::string(ref) + " lives in module " + kt->module + ": not supported yet");
-      ins.constant = static_cast<std::int64_t>(kt->type.id());
-      ins.offset = 0;
-      EBPF_TRY_VOID(patch(slot, ins));
-    }
-  }
-
-  if (!typeless_ksyms.empty()) {
-    EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
-    for (auto [index, slot, original] : insns.positioned()) {
-      const std::string_view ref = original.metadata.reference();
-      if (ref.empty() || !original.is_load_imm64() || original.pseudo_source() != insn::PseudoSource::none) continue;
-      for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
-        if (typeless_ksyms[i] != ref) continue;
+        if (src != insn::PseudoSource::none) continue;
         const ExternSpec* ext = find_extern(ctx.externs, ref);
-        if (!addrs[i] && !(ext && ext->weak))
-          return fail(errc::not_found, "ksym " + std::string(ref) + ": not in /proc/kallsyms");
+        if (ext == nullptr) continue;
+        if (ext->section == ".kconfig") {
+          if (ctx.kconfig == nullptr || ctx.kconfig->fd < 0)
+            return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " without a .kconfig map");
+          auto it = ctx.kconfig->offsets.find(ref);
+          if (it == ctx.kconfig->offsets.end())
+            return fail(errc::not_found, where() + ": kconfig " + std::string(ref) + " has no slot in .kconfig");
+          ins.src = static_cast<insn::Register>(insn::PseudoSource::map_value);
+          ins.constant = static_cast<std::int64_t>((std::uint64_t{it->second + low} << 32) |
+                                                   static_cast<std::uint32_t>(ctx.kconfig->fd));
+          EBPF_TRY_VOID(patch(slot, ins));
+        } else if (ext->section == ".ksyms") {
+          btf::Type local;
+          if (ctx.object_btf != nullptr)
+            if (auto t = extern_type(*ctx.object_btf, ".ksyms", ref); t) local = *t;
+          const bool typed = local && local.kind() != btf::Kind::void_;
+          if (typed) {
+            auto kt = btf::find_kernel_type(ref, btf::Kind::var);
+            if (!kt) {
+              if (ext->weak) {
+                ins.constant = 0;
+                EBPF_TRY_VOID(patch(slot, ins));
+                continue;
+              }
+              return fail(errc::not_found, where() + ": ksym " + std::string(ref) + ": no such variable in kernel BTF");
+            }
+            if (!kt->module.empty())
+              return fail(errc::not_supported, where() + ": ksym " + std::string(ref) + " lives in module " + kt->module +
+                                                   ": module ksyms are not supported yet");
+            ins.src = static_cast<insn::Register>(insn::PseudoSource::btf_id);
+            ins.constant = static_cast<std::int64_t>(kt->type.id());
+            EBPF_TRY_VOID(patch(slot, ins));
+          } else {
+            typeless_ksyms.push_back(ref);
+          }
+        }
+        continue;
+      }
+      if (original.is_kfunc_call()) {
         insn::Instruction ins = bare(original);
-        ins.constant = static_cast<std::int64_t>(addrs[i].value_or(0));
+        const ExternSpec* ext = find_extern(ctx.externs, ref);
+        auto kt = btf::find_kernel_type(ref, btf::Kind::func);
+        if (!kt) {
+          if (ext != nullptr && ext->weak) {
+            // Poison: refused by the verifier only if reachable.
+            ins.src = static_cast<insn::Register>(insn::CallSource::helper);
+            ins.offset = 0;
+            ins.constant = kKfuncCallPoisonBase;
+            EBPF_TRY_VOID(patch(slot, ins));
+            continue;
+          }
+          return fail(errc::not_found, where() + ": kfunc " + std::string(ref) + ": not found in kernel BTF");
+        }
+        if (!kt->module.empty())
+          return fail(errc::not_supported,
+                      where() + ": kfunc " + std::string(ref) + " lives in module " + kt->module + ": not supported yet");
+        ins.constant = static_cast<std::int64_t>(kt->type.id());
+        ins.offset = 0;
         EBPF_TRY_VOID(patch(slot, ins));
       }
     }
+
+    if (!typeless_ksyms.empty()) {
+      EBPF_TRY_CTX(auto addrs, kernel::symbol_addresses(typeless_ksyms), "resolve .ksyms");
+      for (auto [index, slot, original] : insns.positioned()) {
+        const std::string_view ref = original.metadata.reference();
+        if (ref.empty() || !original.is_load_imm64() || original.pseudo_source() != insn::PseudoSource::none) continue;
+        for (std::size_t i = 0; i < typeless_ksyms.size(); ++i) {
+          if (typeless_ksyms[i] != ref) continue;
+          const ExternSpec* ext = find_extern(ctx.externs, ref);
+          if (!addrs[i] && !(ext && ext->weak))
+            return fail(errc::not_found, "ksym " + std::string(ref) + ": not in /proc/kallsyms");
+          insn::Instruction ins = bare(original);
+          ins.constant = static_cast<std::int64_t>(addrs[i].value_or(0));
+          EBPF_TRY_VOID(patch(slot, ins));
+        }
+      }
+    }
+
   }
 
   if (!funcs_ok) func_end = 0;
   if (!lines_ok || func_end == 0) line_end = 0;
+  const std::span<const std::byte> bytecode(buffer.data() + base, code_size);
+  const std::byte* const func_info = buffer.data() + base + code_size;
+  const std::byte* const line_info = func_info + funcs * 8;
 
   LoadRequest& r = out.request;
   r.name = spec.name;

@@ -197,7 +197,61 @@ Result<Instructions> decode_all(std::span<const std::byte> bytes) {
   return Instructions(std::move(insns));
 }
 
+template <std::endian Order>
+Result<std::size_t> validate_all(std::span<const std::byte> bytes) {
+  // The checks decode_as makes, reading only what they need; a fault is then decoded again for its message.
+  {
+    const std::byte* const p = bytes.data();
+    std::size_t pos = 0, n = 0;
+    bool ok = true;
+    while (pos < bytes.size()) {
+      if (bytes.size() - pos < kSlotSize) {
+        ok = false;
+        break;
+      }
+      const auto op = static_cast<std::uint8_t>(p[pos]);
+      if (!kKnownOpcode[op]) {
+        ok = false;
+        break;
+      }
+      const OpCode code(op);
+      if (code.is_load_imm64()) {
+        const std::byte* q = p + pos + kSlotSize;
+        if (bytes.size() - pos < 2 * kSlotSize || q[0] != std::byte{0} || q[1] != std::byte{0} || q[2] != std::byte{0} ||
+            q[3] != std::byte{0}) {
+          ok = false;
+          break;
+        }
+        pos += 2 * kSlotSize;
+      } else {
+        if (code.cls() == Class::stx && code.mode() == Mode::atomic && !valid_atomic(code.size(), load32_as<Order>(p + pos + 4))) {
+          ok = false;
+          break;
+        }
+        pos += kSlotSize;
+      }
+      ++n;
+    }
+    if (ok) return n;
+  }
+  Instruction ins;
+  std::size_t pos = 0, n = 0;
+  while (pos < bytes.size()) {
+    DecodeFault f = decode_as<Order>(ins, bytes.data() + pos, bytes.size() - pos);
+    if (f != DecodeFault::none) [[unlikely]]
+      return unexpected(decode_error(f, ins, bytes.size() - pos, n, pos));
+    pos += ins.width();
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
+
+Result<std::size_t> Instructions::validate(std::span<const std::byte> bytes, std::endian order) {
+  return order == std::endian::little ? validate_all<std::endian::little>(bytes)
+                                      : validate_all<std::endian::big>(bytes);
+}
 
 Result<Instructions> Instructions::decode(std::span<const std::byte> bytes, std::endian order) {
   return order == std::endian::little ? decode_all<std::endian::little>(bytes) : decode_all<std::endian::big>(bytes);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <cstdio>
 #include <memory>
@@ -20,8 +21,18 @@
 #include "ebpf/elf/section_names.hpp"
 #include "ebpf/btf/ext.hpp"
 #include "../btf/impl.hpp"  // the loader scans type kinds straight from the headers
+#include "deferred.hpp"
 
 namespace ebpf {
+
+namespace elf::detail {
+namespace {
+std::atomic<bool> defer_decoding{true};
+}  // namespace
+void set_deferred_decoding(bool on) noexcept { defer_decoding.store(on, std::memory_order_relaxed); }
+bool deferred_decoding() noexcept { return defer_decoding.load(std::memory_order_relaxed); }
+}  // namespace elf::detail
+
 namespace {
 
 using elf::Section;
@@ -89,7 +100,8 @@ class Loader {
   Result<void> load_struct_ops(CollectionSpec& spec);
   Result<void> load_data_sections(CollectionSpec& spec);
   Result<void> load_programs(CollectionSpec& spec);
-  Result<void> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
+  // Fixes `ins` for the relocation against `sym`; returns the name it references (a view into the file).
+  Result<std::string_view> relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec);
   Result<void> load_btf();
   Result<std::optional<btf::Spec>> layout_datasecs(const btf::Spec& spec) const;
   void scan_btf(const btf::Spec& spec);
@@ -811,27 +823,28 @@ constexpr auto func = static_cast<insn::Register>(insn::PseudoSource::func);
 constexpr auto kfunc_call = static_cast<insn::Register>(insn::CallSource::kfunc);
 }  // namespace pseudo
 
-Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec) {
+Result<std::string_view> Loader::relocate(insn::Instruction& ins, const Symbol& sym, CollectionSpec& spec) {
   const auto typ = sym.type();
   const auto bind = sym.binding();
-  std::string name = str(sym.name);
+  std::string_view name_view = sym.name;
+  auto name = [&name_view] { return str(name_view); };  // for messages
   const auto& target_info = info_[sym.section];
   const bool lddw = ins.is_load_imm64();
   const auto low32 = static_cast<std::uint32_t>(static_cast<std::uint64_t>(ins.constant));
   if (typ == elf::STT_SECTION && sym.section < f_.sections().size()) {
     // Section symbols are nameless: name the object at the referenced offset, or else the section.
     const Symbol* at = symbol_at(target_info, low32);
-    name = at ? str(at->name) : str(f_.sections()[sym.section].name);
+    name_view = at ? at->name : f_.sections()[sym.section].name;
   }
   switch (target_info.kind) {
     case Kind::legacy_maps:
     case Kind::btf_maps:
       if (bind != elf::STB_GLOBAL)
         return fail(errc::bad_relocation,
-                    "possible erroneous static qualifier on map definition: found reference to " + name);
+                    "possible erroneous static qualifier on map definition: found reference to " + name());
       if (typ != elf::STT_OBJECT && typ != elf::STT_NOTYPE)
         return fail(errc::bad_relocation, std::string("map load: incorrect relocation type ") + type_name(typ));
-      if (!lddw) return fail(errc::bad_relocation, "map " + name + ": reference from a non-lddw instruction");
+      if (!lddw) return fail(errc::bad_relocation, "map " + name() + ": reference from a non-lddw instruction");
       ins.src = pseudo::map_fd;
       ins.constant = 0;
       break;
@@ -842,26 +855,26 @@ Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, Collect
         case elf::STT_SECTION:
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation,
-                        "direct load: " + name + ": unsupported section relocation " + binding_name(bind));
+                        "direct load: " + name() + ": unsupported section relocation " + binding_name(bind));
           offset = low32;
           break;
         case elf::STT_OBJECT:
           if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL && bind != elf::STB_WEAK)
             return fail(errc::bad_relocation,
-                        "direct load: " + name + ": unsupported object relocation " + binding_name(bind));
+                        "direct load: " + name() + ": unsupported object relocation " + binding_name(bind));
           offset = static_cast<std::uint32_t>(sym.value + low32);
           break;
         case elf::STT_NOTYPE:
           if (bind != elf::STB_LOCAL)
             return fail(errc::bad_relocation,
-                        "direct load: " + name + ": unsupported untyped relocation " + binding_name(bind));
+                        "direct load: " + name() + ": unsupported untyped relocation " + binding_name(bind));
           offset = static_cast<std::uint32_t>(sym.value + low32);
           break;
         default:
           return fail(errc::bad_relocation,
                       std::string("incorrect relocation type ") + type_name(typ) + " for direct map load");
       }
-      name = str(f_.sections()[sym.section].name);
+      name_view = f_.sections()[sym.section].name;
       ins.src = pseudo::map_value;
       // The kernel takes the offset in the second half; the first is the map's fd, filled in at load.
       ins.constant = static_cast<std::int64_t>(static_cast<std::uint64_t>(offset) << 32);
@@ -870,35 +883,35 @@ Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, Collect
     case Kind::program: {
       const auto& tsi = target_info;
       if (ins.is_call()) {
-        if (!ins.is_pseudo_call()) return fail(errc::bad_relocation, "call: " + name + ": incorrect source register");
+        if (!ins.is_pseudo_call()) return fail(errc::bad_relocation, "call: " + name() + ": incorrect source register");
         if (typ == elf::STT_NOTYPE || typ == elf::STT_FUNC) {
           if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
-            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+            return fail(errc::bad_relocation, "call: " + name() + ": unsupported binding: " + binding_name(bind));
         } else if (typ == elf::STT_SECTION) {
           if (bind != elf::STB_LOCAL)
-            return fail(errc::bad_relocation, "call: " + name + ": unsupported binding: " + binding_name(bind));
+            return fail(errc::bad_relocation, "call: " + name() + ": unsupported binding: " + binding_name(bind));
           // Static functions: the immediate holds the target's slot within the section, minus one.
           const std::int64_t off = (static_cast<std::int64_t>(static_cast<std::int32_t>(ins.constant)) + 1) * 8;
           const Symbol* t = off >= 0 ? symbol_at(tsi, static_cast<std::uint64_t>(off)) : nullptr;
           if (!t) return fail(errc::bad_relocation, "call: no symbol at offset " + std::to_string(off));
-          name = str(t->name);
+          name_view = t->name;
         } else {
-          return fail(errc::bad_relocation, "call: " + name + ": invalid symbol type " + type_name(typ));
+          return fail(errc::bad_relocation, "call: " + name() + ": invalid symbol type " + type_name(typ));
         }
         ins.constant = -1;
       } else if (lddw) {
         if (typ == elf::STT_FUNC) {
           if (bind != elf::STB_GLOBAL && bind != elf::STB_LOCAL)
-            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+            return fail(errc::bad_relocation, "load: " + name() + ": unsupported binding: " + binding_name(bind));
         } else if (typ == elf::STT_SECTION) {
           if (bind != elf::STB_LOCAL)
-            return fail(errc::bad_relocation, "load: " + name + ": unsupported binding: " + binding_name(bind));
+            return fail(errc::bad_relocation, "load: " + name() + ": unsupported binding: " + binding_name(bind));
           // The immediate holds the byte offset of the function within the section.
           const Symbol* t = symbol_at(tsi, low32);
           if (!t) return fail(errc::bad_relocation, "load: no symbol at offset " + std::to_string(low32));
-          name = str(t->name);
+          name_view = t->name;
         } else {
-          return fail(errc::bad_relocation, "load: " + name + ": invalid symbol type " + type_name(typ));
+          return fail(errc::bad_relocation, "load: " + name() + ": invalid symbol type " + type_name(typ));
         }
         ins.constant = -1;
         ins.src = pseudo::func;
@@ -910,17 +923,16 @@ Result<void> Loader::relocate(insn::Instruction& ins, const Symbol& sym, Collect
     }
     case Kind::undef:
       if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
-        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported binding: " + binding_name(bind));
+        return fail(errc::bad_relocation, "asm relocation: " + name() + ": unsupported binding: " + binding_name(bind));
       if (typ != elf::STT_NOTYPE && typ != elf::STT_OBJECT && typ != elf::STT_FUNC)
-        return fail(errc::bad_relocation, "asm relocation: " + name + ": unsupported type " + type_name(typ));
+        return fail(errc::bad_relocation, "asm relocation: " + name() + ": unsupported type " + type_name(typ));
       add_extern(spec, sym, ins.is_call());
       if (ins.is_call()) ins.src = pseudo::kfunc_call;  // clang emits kfunc calls as bpf-to-bpf calls
       break;
     default:
       return fail(errc::not_supported, "relocation to " + str(f_.sections()[sym.section].name) + ": not supported");
   }
-  ins.metadata.set_reference(std::move(name));
-  return {};
+  return name_view;
 }
 
 struct Function {
@@ -959,12 +971,60 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   index_groups(ext_.func_info, &ExtRanges::func);
   index_groups(ext_.line_info, &ExtRanges::line);
   index_groups(ext_.core_relos, &ExtRanges::core);
-  std::vector<insn::Instruction*> at_slot;  // reused across sections
+  // Where each slot of the section being read starts an instruction: decoded (ins), or in a deferred function
+  // (deferred = 1 + its index in `parts`). Both empty: not an instruction's start. Reused across sections.
+  struct SlotEntry {
+    insn::Instruction* ins = nullptr;
+    std::uint32_t deferred = 0;
+    std::uint32_t slot = 0;  // in its deferred function
+  };
+  std::vector<SlotEntry> at_slot;
   // Every call and lddw, in all sections: a few of all instructions.
   struct CallSite {
     std::size_t fn, index, slot;  // function, index in it, slot in its section
   };
   std::vector<CallSite> call_sites;
+  // Program functions whose instructions nobody needs decoded: those that call no function and carry only map and
+  // data-section references (most programs). They stay encoded: their relocated bytes and metadata records go to
+  // one storage shared by all of them, and ProgramSpec::instructions decodes them only if someone reads them.
+  struct DeferredPart {
+    std::size_t fn;
+    std::size_t code_at, code_size;
+  };
+  struct DeferredRef {
+    std::uint32_t part, slot;
+    std::string_view name;  // into the file, copied to the storage's names at the end
+  };
+  struct DeferredFunc {
+    std::uint32_t part, slot, type;
+  };
+  struct DeferredLine {
+    std::uint32_t part, slot;
+    const btf::LineInfo* line;
+  };
+  std::vector<DeferredPart> parts;
+  std::vector<std::byte> deferred_code;
+  std::vector<DeferredRef> deferred_refs;
+  std::vector<DeferredFunc> deferred_funcs;
+  std::vector<DeferredLine> deferred_lines;
+  {
+    // Sized once for the whole object.
+    std::size_t code = 0, fns = 0, relocs = 0, fis = 0, lis = 0;
+    for (const auto& sec : f_.sections()) {
+      const auto& si = info_[sec.index];
+      if (si.kind != Kind::program) continue;
+      code += f_.data(sec).size();
+      fns += si.symbols.size();
+      relocs += si.relocations.size();
+    }
+    for (const auto& group : ext_.func_info) fis += group.records.size();
+    for (const auto& group : ext_.line_info) lis += group.records.size();
+    parts.reserve(fns);
+    deferred_code.reserve(code);
+    deferred_refs.reserve(relocs);
+    deferred_funcs.reserve(fis);
+    deferred_lines.reserve(lis);
+  }
   for (const auto& sec : f_.sections()) {
     auto& si = info_[sec.index];
     if (si.kind != Kind::program) continue;
@@ -986,12 +1046,13 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       fn.kind = &kinds.back();
       return fn;
     };
-    // Slot -> instruction (null for the second half of a lddw), wherever the instruction is stored.
-    at_slot.assign(bytes.size() / 8, nullptr);
-    std::size_t instructions = 0;
+    at_slot.assign(bytes.size() / 8, SlotEntry{});
+    std::size_t instructions = 0;  // decoded ones
     const std::size_t section_calls = call_sites.size();
-    auto at_offset = [&](std::uint64_t off) -> insn::Instruction* {
-      return off % 8 == 0 && off / 8 < at_slot.size() ? at_slot[off / 8] : nullptr;
+    auto at_offset = [&](std::uint64_t off) -> SlotEntry* {
+      if (off % 8 != 0 || off / 8 >= at_slot.size()) return nullptr;
+      SlotEntry* e = &at_slot[off / 8];
+      return e->ins != nullptr || e->deferred != 0 ? e : nullptr;
     };
     // Functions start at the section's symbols (sorted by offset; the first named at an offset names it), each
     // decoded straight into its own instructions. That needs every symbol on an instruction boundary and one at
@@ -1012,19 +1073,59 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     if (si.symbols.front()->value != 0) return fail(irregular());
     for (const Symbol* sym : si.symbols)
       if (sym->value % 8 != 0 || sym->value >= bytes.size()) return fail(irregular());
+    // Deferring needs no CO-RE record in the section (those are applied to decoded instructions).
+    bool section_defers = sec.name != ".text" && elf::detail::deferred_decoding();
+    for (const auto& group : groups_in(ext_.core_relos, ranges.core))
+      if (group.section == sec.name && !group.records.empty()) section_defers = false;
+    const bool little = f_.byte_order() == std::endian::little;
+    std::size_t reloc = 0;  // first relocation at or after the current function
     for (std::size_t k = 0; k < si.symbols.size();) {
       const std::uint64_t start = si.symbols[k]->value;
       std::size_t next = k + 1;
       while (next < si.symbols.size() && si.symbols[next]->value == start) ++next;
       const std::uint64_t end = next < si.symbols.size() ? si.symbols[next]->value : bytes.size();
-      auto decoded = insn::Instructions::decode(bytes.subspan(start, end - start), f_.byte_order());
+      const std::span<const std::byte> code = bytes.subspan(start, end - start);
+      // Deferrable: its relocations name maps and data sections only, and it makes no bpf-to-bpf call.
+      while (reloc < si.relocations.size() && si.relocations[reloc].first < start) ++reloc;
+      bool defer = section_defers;
+      for (std::size_t r = reloc; defer && r < si.relocations.size() && si.relocations[r].first < end; ++r) {
+        const std::uint16_t target = si.relocations[r].second->section;
+        const Kind tk = target < info_.size() ? info_[target].kind : Kind::ignored;
+        defer = tk == Kind::legacy_maps || tk == Kind::btf_maps || tk == Kind::data;
+      }
+      if (defer) {
+        auto valid = insn::Instructions::validate(code, f_.byte_order());
+        if (!valid) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
+        const auto part = static_cast<std::uint32_t>(parts.size());
+        std::size_t slot = start / 8;
+        for (std::size_t pos = 0; defer && pos < code.size();) {
+          const auto op = static_cast<std::uint8_t>(code[pos]);
+          const auto regs = static_cast<std::uint8_t>(code[pos + 1]);
+          const std::uint8_t src = little ? regs >> 4 : regs & 0x0f;
+          if (op == 0x85 && src == static_cast<std::uint8_t>(insn::CallSource::pseudo)) defer = false;
+          at_slot[slot] = SlotEntry{nullptr, part + 1, static_cast<std::uint32_t>(pos / 8)};
+          const std::size_t width = insn::OpCode(op).is_load_imm64() ? 16 : 8;
+          pos += width;
+          slot += width / 8;
+        }
+        if (defer) {
+          Function& fn = add_function(si.symbols[k]->name);
+          parts.push_back(DeferredPart{funcs.size() - 1, deferred_code.size(), code.size()});
+          deferred_code.insert(deferred_code.end(), code.begin(), code.end());
+          k = next;
+          (void)fn;
+          continue;
+        }
+        for (std::size_t s = start / 8; s < end / 8; ++s) at_slot[s] = SlotEntry{};  // a call: decoded after all
+      }
+      auto decoded = insn::Instructions::decode(code, f_.byte_order());
       if (!decoded) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
       Function& fn = add_function(si.symbols[k]->name);
       fn.insns = std::move(*decoded);
       std::size_t slot = start / 8;
       for (std::size_t i = 0; i < fn.insns.size(); ++i) {
         insn::Instruction& ins = fn.insns[i];
-        at_slot[slot] = &ins;
+        at_slot[slot].ins = &ins;
         // Calls, and lddw (which relocations may turn into function loads): the only instructions the passes
         // below over calls look at.
         if (ins.is_call() || ins.is_load_imm64()) call_sites.push_back(CallSite{funcs.size() - 1, i, slot});
@@ -1033,61 +1134,94 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       instructions += fn.insns.size();
       k = next;
     }
-    // Instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
+    // Decoded instructions that get metadata (symbols, .BTF.ext records, relocations) get their blocks from one
     // allocation, sized for one block per record (records sharing an instruction leave slots unused).
-    std::size_t records = si.symbols.size() + si.relocations.size();
-    for (const auto& group : groups_in(ext_.func_info, ranges.func)) records += group.records.size();
-    for (const auto& group : groups_in(ext_.line_info, ranges.line)) records += group.records.size();
-    for (const auto& group : groups_in(ext_.core_relos, ranges.core)) records += group.records.size();
-    insn::MetadataArena arena(std::min(records, instructions));
+    std::optional<insn::MetadataArena> arena;
+    if (instructions > 0) {
+      std::size_t records = si.symbols.size() + si.relocations.size();
+      for (const auto& group : groups_in(ext_.func_info, ranges.func)) records += group.records.size();
+      for (const auto& group : groups_in(ext_.line_info, ranges.line)) records += group.records.size();
+      for (const auto& group : groups_in(ext_.core_relos, ranges.core)) records += group.records.size();
+      arena.emplace(std::min(records, instructions));
+    }
     // Function boundaries: each function's first instruction carries its name.
     for (std::size_t f = first_fn; f < funcs.size(); ++f) {
+      if (funcs[f].insns.empty()) continue;  // deferred: its storage names it
       insn::Instruction& head = funcs[f].insns.front();
-      arena.place(head.metadata);
+      arena->place(head.metadata);
       head.metadata.set_symbol(funcs[f].name);
     }
     // Debug information from .BTF.ext travels with the instructions through linking and copying: each record
-    // of this section's groups of `list` is handed to `set` with its instruction's metadata.
-    auto attach = [&](const auto& list, GroupRange range, const char* what, auto&& set) -> Result<void> {
+    // of this section's groups of `list` is handed to `set` with its instruction's metadata, or to `defer` with
+    // its deferred function's slot.
+    auto attach = [&](const auto& list, GroupRange range, const char* what, auto&& set, auto&& defer) -> Result<void> {
       for (const auto& group : groups_in(list, range)) {
         if (group.section != sec.name) continue;
         for (const auto& record : group.records) {
-          insn::Instruction* ins = at_offset(record.insn_off);
-          if (ins == nullptr) [[unlikely]]
+          SlotEntry* e = at_offset(record.insn_off);
+          if (e == nullptr) [[unlikely]]
             return fail(errc::malformed, ctx() + ": " + what + " for offset " + std::to_string(record.insn_off) +
                                              " which is not an instruction");
-          arena.place(ins->metadata);
-          set(ins->metadata, record);
+          if (e->ins == nullptr) {
+            defer(e->deferred - 1, e->slot, record);
+            continue;
+          }
+          arena->place(e->ins->metadata);
+          set(e->ins->metadata, record);
         }
       }
       return {};
     };
-    EBPF_TRY_VOID(attach(ext_.func_info, ranges.func, "func info",
-                         [](insn::Metadata& m, const btf::FuncInfo& f) { m.set_func_info(f.type); }));
+    EBPF_TRY_VOID(attach(
+        ext_.func_info, ranges.func, "func info", [](insn::Metadata& m, const btf::FuncInfo& f) { m.set_func_info(f.type); },
+        [&](std::uint32_t part, std::uint32_t slot, const btf::FuncInfo& f) {
+          deferred_funcs.push_back(DeferredFunc{part, slot, f.type});
+        }));
     // The texts are views into the BTF's strings: the lines share the spec's storage, no text is copied.
-    const std::shared_ptr<const void> owner = btf_ ? btf_->impl_shared() : nullptr;
-    EBPF_TRY_VOID(attach(ext_.line_info, ranges.line, "line info", [&owner](insn::Metadata& m, const btf::LineInfo& l) {
-      m.set_source(l.file_name, l.line_text, l.line, l.column, owner);
-    }));
-    EBPF_TRY_VOID(attach(ext_.core_relos, ranges.core, "CO-RE relocation", [](insn::Metadata& m, const btf::CoreRelo& c) {
-      m.set_core_relocation(insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
-    }));
+    const std::shared_ptr<const void> owner = btf_ && instructions > 0 ? btf_->impl_shared() : nullptr;
+    EBPF_TRY_VOID(attach(
+        ext_.line_info, ranges.line, "line info",
+        [&owner](insn::Metadata& m, const btf::LineInfo& l) { m.set_source(l.file_name, l.line_text, l.line, l.column, owner); },
+        [&](std::uint32_t part, std::uint32_t slot, const btf::LineInfo& l) {
+          deferred_lines.push_back(DeferredLine{part, slot, &l});
+        }));
+    EBPF_TRY_VOID(attach(
+        ext_.core_relos, ranges.core, "CO-RE relocation",
+        [](insn::Metadata& m, const btf::CoreRelo& c) {
+          m.set_core_relocation(insn::CoreRelocation{c.type, str(c.access), static_cast<std::uint32_t>(c.kind)});
+        },
+        [](std::uint32_t, std::uint32_t, const btf::CoreRelo&) {}));  // none: such sections are not deferred
     // Relocations.
     for (std::size_t r = 0; r < si.relocations.size(); ++r) {
       const std::uint64_t off = si.relocations[r].first;
       if (r > 0 && si.relocations[r - 1].first == off) continue;  // duplicates: the first wins
-      insn::Instruction* ins = at_offset(off);
-      if (!ins)
+      SlotEntry* e = at_offset(off);
+      if (!e)
         return fail(errc::malformed, ctx() + ": offset " + std::to_string(off) +
                                          ": relocation is not at an instruction boundary");
-      arena.place(ins->metadata);
-      auto res = relocate(*ins, *si.relocations[r].second, spec);
-      if (!res) return fail(res.error().with_context(ctx() + ": offset " + std::to_string(off) + ": relocating instruction"));
+      auto where = [&] { return ctx() + ": offset " + std::to_string(off) + ": relocating instruction"; };
+      if (e->ins != nullptr) {
+        arena->place(e->ins->metadata);
+        auto name = relocate(*e->ins, *si.relocations[r].second, spec);
+        if (!name) return fail(name.error().with_context(where()));
+        e->ins->metadata.set_reference(*name);
+        continue;
+      }
+      // Deferred: the instruction is relocated in the storage's copy of its bytes.
+      const DeferredPart& part = parts[e->deferred - 1];
+      std::byte* at = deferred_code.data() + part.code_at + std::size_t{e->slot} * 8;
+      const std::size_t room = part.code_size - std::size_t{e->slot} * 8;
+      auto ins = insn::decode_one(std::span<const std::byte>(at, room), f_.byte_order());
+      if (!ins) return fail(ins.error().with_context(where()));  // unreachable: validated
+      auto name = relocate(*ins, *si.relocations[r].second, spec);
+      if (!name) return fail(name.error().with_context(where()));
+      EBPF_TRY_VOID(ins->encode(std::span<std::byte>(at, room), f_.byte_order()));
+      deferred_refs.push_back(DeferredRef{e->deferred - 1, e->slot, *name});
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
     for (std::size_t c = section_calls; c < call_sites.size(); ++c) {
       const std::size_t here = call_sites[c].slot;
-      insn::Instruction* ins = at_slot[here];
+      insn::Instruction* ins = at_slot[here].ins;
       if (!ins->is_pseudo_call() || ins->constant == -1 || !ins->reference().empty()) continue;
       const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins->constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
@@ -1097,6 +1231,72 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       ins->metadata.set_reference(t->name);
       ins->constant = -1;
     }
+  }
+  if (!parts.empty()) {
+    // The deferred functions' storage: one allocation each for their bytes, names and records, shared by all.
+    struct Storage {
+      std::vector<std::byte> code;
+      std::string names;
+      std::vector<insn::SlotReference> references;
+      std::vector<insn::SlotFuncInfo> func_infos;
+      std::vector<insn::SlotLine> lines;
+      std::vector<insn::EncodedInstructions> parts;
+      std::shared_ptr<const void> btf;  // the line texts view its strings
+    };
+    // Records by function and slot, one per slot: clang emits them so. Anything else is put in that order, the
+    // last record of a slot winning as it does when attached to decoded instructions.
+    auto in_order = [](auto& list) {
+      auto key = [](const auto& r) { return std::pair(r.part, r.slot); };
+      auto less = [&key](const auto& x, const auto& y) { return key(x) < key(y); };
+      if (!std::is_sorted(list.begin(), list.end(), less)) std::stable_sort(list.begin(), list.end(), less);
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < list.size(); ++i)
+        if (i + 1 == list.size() || key(list[i + 1]) != key(list[i])) list[kept++] = list[i];
+      list.resize(kept);
+    };
+    in_order(deferred_refs);  // relocations come sorted, duplicates skipped: a no-op kept for clarity
+    in_order(deferred_funcs);
+    in_order(deferred_lines);
+    auto storage = std::make_shared<Storage>();
+    std::size_t name_bytes = 0;
+    for (const DeferredPart& part : parts) name_bytes += funcs[part.fn].name.size();
+    for (const DeferredRef& ref : deferred_refs) name_bytes += ref.name.size();
+    storage->names.reserve(name_bytes);  // the views below stay valid: no reallocation
+    auto keep = [&names = storage->names](std::string_view s) {
+      const std::size_t at = names.size();
+      names.append(s);
+      return std::string_view(names.data() + at, s.size());
+    };
+    storage->code = std::move(deferred_code);
+    storage->references.reserve(deferred_refs.size());
+    for (const DeferredRef& r : deferred_refs) storage->references.push_back(insn::SlotReference{r.slot, keep(r.name)});
+    storage->func_infos.reserve(deferred_funcs.size());
+    for (const DeferredFunc& f : deferred_funcs) storage->func_infos.push_back(insn::SlotFuncInfo{f.slot, f.type});
+    storage->lines.reserve(deferred_lines.size());
+    for (const DeferredLine& l : deferred_lines)
+      storage->lines.push_back(
+          insn::SlotLine{l.slot, l.line->line, l.line->column, l.line->file_name, l.line->line_text});
+    storage->btf = btf_ ? btf_->impl_shared() : nullptr;
+    storage->parts.resize(parts.size());
+    std::size_t ref_at = 0, func_at = 0, line_at = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      // The records of part i: the next run of each list.
+      auto run = [i](const auto& pending, const auto& final_list, std::size_t& cursor) {
+        const std::size_t first = cursor;
+        while (cursor < pending.size() && pending[cursor].part == i) ++cursor;
+        return std::span(final_list.data() + first, cursor - first);
+      };
+      insn::EncodedInstructions& e = storage->parts[i];
+      e.bytes = std::span<const std::byte>(storage->code.data() + parts[i].code_at, parts[i].code_size);
+      e.order = f_.byte_order();
+      e.symbol = keep(funcs[parts[i].fn].name);
+      e.references = run(deferred_refs, storage->references, ref_at);
+      e.func_infos = run(deferred_funcs, storage->func_infos, func_at);
+      e.lines = run(deferred_lines, storage->lines, line_at);
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      funcs[parts[i].fn].insns =
+          insn::detail::adopt_encoded(std::shared_ptr<const insn::EncodedInstructions>(storage, &storage->parts[i]));
   }
   // Functions by name: a sorted vector (one allocation; only calls and function loads look names up).
   std::vector<std::pair<std::string_view, std::size_t>> by_name;

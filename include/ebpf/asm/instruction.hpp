@@ -185,6 +185,9 @@ class Instructions {
   // offset, for a length that is not a multiple of 8, an unknown opcode or atomic operation, a lddw
   // missing its second half or whose second half has a non-zero opcode, registers or offset.
   static Result<Instructions> decode(std::span<const std::byte> bytes, std::endian order);
+  // Checks that `bytes` decode, failing exactly as decode() would, without storing anything; returns the number
+  // of instructions. Does not allocate unless it fails.
+  static Result<std::size_t> validate(std::span<const std::byte> bytes, std::endian order);
 
   // Encodes every instruction; out must hold size_in_slots() * 8 bytes. Does not allocate.
   Result<void> encode_into(std::span<std::byte> out, std::endian order) const noexcept;
