@@ -246,16 +246,27 @@ Result<void> CollectionLoader::load_all_programs() {
     auto r = loads[i].prepare(pending[i].prepared.request);
     if (!r) return unexpected(std::move(r).error().with_context("section " + pending[i].spec->section_name));
   }
-  std::vector<Program> loaded;
-  loaded.reserve(pending.size());
+  // Between two verifier runs (which evict the caches) the loop touches the next attributes and one fd slot;
+  // the Programs are made afterwards. A failed attempt goes through the rest of the verifier-log protocol.
+  std::vector<sys::Fd> fds(pending.size());
+  const bool bare = detail::ProgramLoad::first_attempt_is_bare(options_.programs);
   for (std::size_t i = 0; i < pending.size(); ++i) {
-    auto prog = loads[i].run(options_.programs);
+    int first_errno = 0;
+    if (bare) {
+      auto fd = loads[i].first_attempt();
+      if (fd) {
+        fds[i] = std::move(*fd);
+        continue;
+      }
+      first_errno = fd.error().sys_errno();
+    }
+    auto prog = loads[i].finish(options_.programs, first_errno);
     if (!prog) return unexpected(std::move(prog).error().with_context("section " + pending[i].spec->section_name));
-    loaded.push_back(std::move(*prog));
+    programs_.emplace(*pending[i].name, std::move(*prog));  // with its log, if one was asked for
   }
   // Name order: each insertion lands at the end (the hint makes it O(1)).
   for (std::size_t i = 0; i < pending.size(); ++i)
-    programs_.emplace_hint(programs_.end(), *pending[i].name, std::move(loaded[i]));
+    if (fds[i]) programs_.emplace_hint(programs_.end(), *pending[i].name, loads[i].adopt(std::move(fds[i])));
   return {};
 }
 

@@ -186,7 +186,16 @@ Result<void> ProgramLoad::prepare(const LoadRequest& req) {
   return {};
 }
 
-Result<Program> ProgramLoad::run(const ProgramOptions& options) {
+Result<sys::Fd> ProgramLoad::first_attempt() {
+  attr_.log_true_size = 0;
+  return sys::prog_load(attr_);
+}
+
+Program ProgramLoad::adopt(sys::Fd fd) { return Program(std::move(fd), std::move(name_), type_); }
+
+Result<Program> ProgramLoad::run(const ProgramOptions& options) { return finish(options, 0); }
+
+Result<Program> ProgramLoad::finish(const ProgramOptions& options, int first_errno) {
   sys::ProgLoadAttr& attr = attr_;
   std::uint32_t log_size = clamp_log_size(options.log_size_start);
   std::vector<char> log_buf;
@@ -198,15 +207,19 @@ Result<Program> ProgramLoad::run(const ProgramOptions& options) {
   }
 
   int err = 0;
-  for (;;) {
-    attr.log_true_size = 0;
-    auto fd = sys::prog_load(attr);
-    if (fd) {
-      Program prog(std::move(*fd), std::move(name_), type_);
-      if (!log_buf.empty()) prog.verifier_log_ = std::string(log_text(log_buf));
-      return prog;
+  for (bool first = true;; first = false) {
+    if (first && first_errno != 0) {
+      err = first_errno;  // the bare first attempt, made by the caller
+    } else {
+      attr.log_true_size = 0;
+      auto fd = sys::prog_load(attr);
+      if (fd) {
+        Program prog(std::move(*fd), std::move(name_), type_);
+        if (!log_buf.empty()) prog.verifier_log_ = std::string(log_text(log_buf));
+        return prog;
+      }
+      err = fd.error().sys_errno();
     }
-    err = fd.error().sys_errno();
     if (options.log_disabled) break;
     // The buffer was large enough for the whole log.
     if (attr.log_true_size != 0 && attr.log_size >= attr.log_true_size) break;

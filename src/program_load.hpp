@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "ebpf/sys/fd.hpp"
+
 #include "ebpf/program.hpp"
 #include "ebpf/sys/attr.hpp"
 
@@ -21,6 +23,17 @@ class ProgramLoad {
 
   Result<void> prepare(const LoadRequest& req);
   Result<Program> run(const ProgramOptions& options);
+
+  // The first attempt alone, when it would carry no log (options.log_level 0): the fd, or the errno to hand to
+  // finish(). Touches nothing but the attributes: a collection loads its programs back to back with it.
+  [[nodiscard]] static bool first_attempt_is_bare(const ProgramOptions& options) noexcept {
+    return options.log_disabled || options.log_level == 0;
+  }
+  Result<sys::Fd> first_attempt();
+  // The program from the fd of a successful first attempt.
+  Program adopt(sys::Fd fd);
+  // After a failed first attempt (its errno): the rest of run()'s protocol (the retry with a log), then the error.
+  Result<Program> finish(const ProgramOptions& options, int first_errno);
 
  private:
   const LoadRequest* req_ = nullptr;
