@@ -121,6 +121,7 @@ Result<Map*> CollectionLoader::load_map(std::string_view name) {
 Result<void> CollectionLoader::ensure_program_btf() {
   if (btf_) return {};
   std::vector<const ProgramSpec*> progs;
+  progs.reserve(spec_.programs.size());
   for (const auto& [_, p] : spec_.programs) progs.push_back(&p);
   EBPF_TRY(auto b, detail::load_program_btf(spec_, progs));
   btf_ = std::move(b);
@@ -230,6 +231,12 @@ Result<void> CollectionLoader::load_all_programs() {
   std::vector<Pending> pending;
   pending.reserve(spec_.programs.size());
   scratch_.clear();
+  // Sized for the programs still encoded (their code and records are known without decoding); others may grow it.
+  std::size_t scratch = 0;
+  for (const auto& [name, ps] : spec_.programs)
+    if (const insn::EncodedInstructions* enc = ps.instructions.encoded())
+      scratch += enc->bytes.size() + enc->func_infos.size() * 8 + enc->lines.size() * 16;
+  scratch_.reserve(scratch);
   for (const auto& [name, ps] : spec_.programs) {
     if (ps.type == ProgramType::unspec) continue;  // kept in the spec, refused only when asked for by name
     if (programs_.contains(name)) continue;

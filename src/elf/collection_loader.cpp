@@ -258,8 +258,9 @@ Result<void> Loader::load_btf() {
 
 Result<void> Loader::assign_symbols() {
   EBPF_TRY_CTX(symbols_, f_.symbols(), "load symbols");
-  for (const auto& sym : symbols_) {
-    if (sym.name.empty() || sym.section == elf::SHN_UNDEF || sym.section >= info_.size()) continue;
+  // The section a symbol of interest belongs to; null for the others.
+  auto section_of = [this](const Symbol& sym) -> SectionInfo* {
+    if (sym.name.empty() || sym.section == elf::SHN_UNDEF || sym.section >= info_.size()) return nullptr;
     auto& si = info_[sym.section];
     const auto t = sym.type();
     switch (si.kind) {
@@ -267,18 +268,23 @@ Result<void> Loader::assign_symbols() {
       case Kind::btf_maps:
       case Kind::struct_ops:
       case Kind::data:
-        if (t != elf::STT_NOTYPE && t != elf::STT_OBJECT) continue;
-        break;
+        return t == elf::STT_NOTYPE || t == elf::STT_OBJECT ? &si : nullptr;
       case Kind::program:
-        if (t != elf::STT_NOTYPE && t != elf::STT_FUNC) continue;
+        if (t != elf::STT_NOTYPE && t != elf::STT_FUNC) return nullptr;
         // Old LLVM's local basic-block labels are jump targets, not functions.
-        if (t == elf::STT_NOTYPE && sym.binding() == elf::STB_LOCAL && sym.name.starts_with("LBB")) continue;
-        break;
+        if (t == elf::STT_NOTYPE && sym.binding() == elf::STB_LOCAL && sym.name.starts_with("LBB")) return nullptr;
+        return &si;
       default:
-        continue;
+        return nullptr;
     }
-    si.symbols.push_back(&sym);
-  }
+  };
+  // Counted first: each section's list is allocated once.
+  std::vector<std::uint32_t> counts(info_.size(), 0);
+  for (const auto& sym : symbols_)
+    if (section_of(sym) != nullptr) ++counts[sym.section];
+  for (std::size_t i = 0; i < info_.size(); ++i) info_[i].symbols.reserve(counts[i]);
+  for (const auto& sym : symbols_)
+    if (SectionInfo* si = section_of(sym)) si->symbols.push_back(&sym);
   // Compilers emit them in order: sorting (which allocates a buffer) is usually not needed.
   auto by_value = [](const Symbol* a, const Symbol* b) { return a->value < b->value; };
   for (auto& si : info_)
