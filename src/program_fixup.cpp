@@ -37,8 +37,8 @@ void collect_strings(const ProgramSpec& prog, btf::Builder& b, ProgramBtf& out) 
   };
   if (const insn::EncodedInstructions* enc = prog.instructions.encoded()) {
     for (const insn::SlotLine& line : enc->lines) {
-      add(line.file_name);
-      add(line.line);
+      add(enc->string_at(line.file_name_off));
+      add(enc->string_at(line.line_off));
     }
     return;
   }
@@ -183,8 +183,9 @@ std::optional<ReadyBlob> kernel_ready_blob(const btf::Spec& spec, const std::vec
   };
   for (const ProgramSpec* p : programs) {
     if (const insn::EncodedInstructions* enc = p->instructions.encoded()) {
+      if (enc->strings.data() == table.data() && enc->strings.size() == table.size()) continue;  // offsets into it
       for (const insn::SlotLine& line : enc->lines)
-        if (!verbatim(line.file_name, line.line)) return std::nullopt;
+        if (!verbatim(enc->string_at(line.file_name_off), enc->string_at(line.line_off))) return std::nullopt;
       continue;
     }
     for (const auto& ins : p->instructions)
@@ -453,12 +454,23 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
     std::byte* const func_info = code + code_size;
     std::byte* const line_info = func_info + funcs * 8;
     if (with_btf) {
-      for (const insn::SlotFuncInfo& fi : enc->func_infos) {
-        if (func_end == 0) funcs_ok = fi.slot == 0;
-        put(func_info, func_end, fi.slot);
-        put(func_info, func_end, fi.type_id);
+      // The records are the kernel's: copied as they are, and so are the lines when the loaded BTF keeps the
+      // string table they index.
+      if (funcs > 0) {
+        std::memcpy(func_info, enc->func_infos.data(), funcs * 8);
+        func_end = funcs * 8;
+        funcs_ok = enc->func_infos.front().slot == 0;
       }
-      for (const insn::SlotLine& l : enc->lines) put_line(line_info, l.slot, l.file_name, l.line, l.line_number, l.column);
+      if (lines > 0 && ctx.btf->verbatim_strings.data() == enc->strings.data() &&
+          ctx.btf->verbatim_strings.size() == enc->strings.size()) {
+        std::memcpy(line_info, enc->lines.data(), lines * 16);
+        line_end = lines * 16;
+        lines_ok = enc->lines.front().slot == 0;
+      } else {
+        for (const insn::SlotLine& l : enc->lines)
+          put_line(line_info, l.slot, enc->string_at(l.file_name_off), enc->string_at(l.line_off), l.line_number(),
+                   l.column());
+      }
     }
     for (const insn::SlotReference& ref : enc->references) {
       std::byte* const at = code + std::size_t{ref.slot} * insn::kSlotSize;

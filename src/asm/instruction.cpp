@@ -408,8 +408,8 @@ std::vector<Instruction> materialize(const std::shared_ptr<const EncodedInstruct
   walk(e->func_infos, [](Metadata& m, const SlotFuncInfo& f) { m.set_func_info(f.type_id); });
   // The texts stay where they are: the lines keep the encoded form (and so its storage) alive.
   const std::shared_ptr<const void> owner = e;
-  walk(e->lines, [&owner](Metadata& m, const SlotLine& l) {
-    m.set_source(l.file_name, l.line, l.line_number, l.column, owner);
+  walk(e->lines, [&owner, &e](Metadata& m, const SlotLine& l) {
+    m.set_source(e->string_at(l.file_name_off), e->string_at(l.line_off), l.line_number(), l.column(), owner);
   });
   walk(e->references, [](Metadata& m, const SlotReference& r) { m.set_reference(r.name); });
   return insns;

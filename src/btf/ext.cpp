@@ -73,7 +73,7 @@ Result<void> parse_block(const Reader& r, std::uint32_t off, std::uint32_t len, 
 
 }  // namespace
 
-Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, const Spec& btf) {
+Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, const Spec& btf, const ExtOptions& options) {
   if (section.size() < 8) return fail(errc::malformed, "btf.ext: shorter than its header");
   bool swap = order != std::endian::native;
   std::uint16_t magic = detail::load16(section.data(), swap);
@@ -114,6 +114,11 @@ Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, con
         const std::uint32_t lc = br.u32(p + 12);
         li.line = lc >> 10;
         li.column = lc & 0x3ff;
+        if (!options.line_texts) {
+          if (strings != nullptr && strings->str_valid(li.file_name_off) && strings->str_valid(li.line_off)) return true;
+          error = "line info string offset out of range";
+          return false;
+        }
         bool ok = text(li.line_off, li.line_text);
         if (li.file_name_off == last_file_off) {
           li.file_name = last_file;

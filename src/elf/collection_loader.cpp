@@ -251,7 +251,7 @@ Result<void> Loader::load_btf() {
   if (!btf_) return {};
   for (const auto& s : f_.sections()) {
     if (s.name != ".BTF.ext") continue;
-    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *btf_), "load BTF.ext");
+    EBPF_TRY_CTX(ext_, btf::parse_ext(f_.data(s), f_.byte_order(), *btf_, btf::ExtOptions{.line_texts = false}), "load BTF.ext");
   }
   return {};
 }
@@ -948,6 +948,7 @@ struct Function {
   insn::Instructions insns;
   bool called = false;  // some function calls or loads it: its instructions are copied, not moved, when linked
   bool calls = false;   // it calls or loads functions
+  std::uint32_t part = 0;  // deferred: 1 + its index among the deferred functions; 0: decoded
 };
 
 Result<void> Loader::load_programs(CollectionSpec& spec) {
@@ -977,14 +978,15 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   index_groups(ext_.func_info, &ExtRanges::func);
   index_groups(ext_.line_info, &ExtRanges::line);
   index_groups(ext_.core_relos, &ExtRanges::core);
-  // Where each slot of the section being read starts an instruction: decoded (ins), or in a deferred function
-  // (deferred = 1 + its index in `parts`). Both empty: not an instruction's start. Reused across sections.
+  // Where each slot of the section being read starts an instruction: fn = 1 + the index of its function (0: not
+  // an instruction's start), slot = its slot in that function. Decoded functions' instructions are in
+  // `decoded_at`, which only sections with decoded functions fill. Both reused across sections.
   struct SlotEntry {
-    insn::Instruction* ins = nullptr;
-    std::uint32_t deferred = 0;
-    std::uint32_t slot = 0;  // in its deferred function
+    std::uint32_t fn = 0;
+    std::uint32_t slot = 0;
   };
   std::vector<SlotEntry> at_slot;
+  std::vector<insn::Instruction*> decoded_at;
   // Every call and lddw, in all sections: a few of all instructions.
   struct CallSite {
     std::size_t fn, index, slot;  // function, index in it, slot in its section
@@ -1006,7 +1008,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   };
   struct DeferredLine {
     std::uint32_t part, slot;
-    const btf::LineInfo* line;
+    std::uint32_t file_name_off, line_off, line_col;
   };
   std::vector<DeferredPart> parts;
   std::vector<std::byte> deferred_code;
@@ -1053,12 +1055,21 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       return fn;
     };
     at_slot.assign(bytes.size() / 8, SlotEntry{});
+    decoded_at.clear();
     std::size_t instructions = 0;  // decoded ones
     const std::size_t section_calls = call_sites.size();
-    auto at_offset = [&](std::uint64_t off) -> SlotEntry* {
-      if (off % 8 != 0 || off / 8 >= at_slot.size()) return nullptr;
-      SlotEntry* e = &at_slot[off / 8];
-      return e->ins != nullptr || e->deferred != 0 ? e : nullptr;
+    // The instruction starting at byte `off`, if one does: its deferred function's part (0 if decoded) and slot
+    // there, or the decoded instruction.
+    struct At {
+      std::uint32_t part, slot;
+      insn::Instruction* ins;
+    };
+    auto at_offset = [&](std::uint64_t off) -> std::optional<At> {
+      if (off % 8 != 0 || off / 8 >= at_slot.size()) return std::nullopt;
+      const SlotEntry e = at_slot[off / 8];
+      if (e.fn == 0) return std::nullopt;
+      const std::uint32_t part = funcs[e.fn - 1].part;
+      return At{part, e.slot, part == 0 ? decoded_at[off / 8] : nullptr};
     };
     // Functions start at the section's symbols (sorted by offset; the first named at an offset names it), each
     // decoded straight into its own instructions. That needs every symbol on an instruction boundary and one at
@@ -1102,14 +1113,14 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (defer) {
         auto valid = insn::Instructions::validate(code, f_.byte_order());
         if (!valid) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
-        const auto part = static_cast<std::uint32_t>(parts.size());
+        const auto fn_id = static_cast<std::uint32_t>(funcs.size() + 1);  // of the function added below
         std::size_t slot = start / 8;
         for (std::size_t pos = 0; defer && pos < code.size();) {
           const auto op = static_cast<std::uint8_t>(code[pos]);
           const auto regs = static_cast<std::uint8_t>(code[pos + 1]);
           const std::uint8_t src = little ? regs >> 4 : regs & 0x0f;
           if (op == 0x85 && src == static_cast<std::uint8_t>(insn::CallSource::pseudo)) defer = false;
-          at_slot[slot] = SlotEntry{nullptr, part + 1, static_cast<std::uint32_t>(pos / 8)};
+          at_slot[slot] = SlotEntry{fn_id, static_cast<std::uint32_t>(pos / 8)};
           const std::size_t width = insn::OpCode(op).is_load_imm64() ? 16 : 8;
           pos += width;
           slot += width / 8;
@@ -1117,9 +1128,9 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
         if (defer) {
           Function& fn = add_function(si.symbols[k]->name);
           parts.push_back(DeferredPart{funcs.size() - 1, deferred_code.size(), code.size()});
+          fn.part = static_cast<std::uint32_t>(parts.size());
           deferred_code.insert(deferred_code.end(), code.begin(), code.end());
           k = next;
-          (void)fn;
           continue;
         }
         for (std::size_t s = start / 8; s < end / 8; ++s) at_slot[s] = SlotEntry{};  // a call: decoded after all
@@ -1128,10 +1139,13 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (!decoded) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
       Function& fn = add_function(si.symbols[k]->name);
       fn.insns = std::move(*decoded);
+      if (decoded_at.empty()) decoded_at.assign(at_slot.size(), nullptr);
+      const auto fn_id = static_cast<std::uint32_t>(funcs.size());
       std::size_t slot = start / 8;
       for (std::size_t i = 0; i < fn.insns.size(); ++i) {
         insn::Instruction& ins = fn.insns[i];
-        at_slot[slot].ins = &ins;
+        at_slot[slot] = SlotEntry{fn_id, static_cast<std::uint32_t>(slot - start / 8)};
+        decoded_at[slot] = &ins;
         // Calls, and lddw (which relocations may turn into function loads): the only instructions the passes
         // below over calls look at.
         if (ins.is_call() || ins.is_load_imm64()) call_sites.push_back(CallSite{funcs.size() - 1, i, slot});
@@ -1164,12 +1178,12 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       for (const auto& group : groups_in(list, range)) {
         if (group.section != sec.name) continue;
         for (const auto& record : group.records) {
-          SlotEntry* e = at_offset(record.insn_off);
-          if (e == nullptr) [[unlikely]]
+          const auto e = at_offset(record.insn_off);
+          if (!e) [[unlikely]]
             return fail(errc::malformed, ctx() + ": " + what + " for offset " + std::to_string(record.insn_off) +
                                              " which is not an instruction");
           if (e->ins == nullptr) {
-            defer(e->deferred - 1, e->slot, record);
+            defer(e->part - 1, e->slot, record);
             continue;
           }
           arena->place(e->ins->metadata);
@@ -1187,9 +1201,12 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     const std::shared_ptr<const void> owner = btf_ && instructions > 0 ? btf_->impl_shared() : nullptr;
     EBPF_TRY_VOID(attach(
         ext_.line_info, ranges.line, "line info",
-        [&owner](insn::Metadata& m, const btf::LineInfo& l) { m.set_source(l.file_name, l.line_text, l.line, l.column, owner); },
+        [&owner, strings = btf_ ? btf_->impl() : nullptr](insn::Metadata& m, const btf::LineInfo& l) {
+          // Offsets checked by parse_ext (read without the texts: deferred programs need none).
+          m.set_source(strings->str(l.file_name_off), strings->str(l.line_off), l.line, l.column, owner);
+        },
         [&](std::uint32_t part, std::uint32_t slot, const btf::LineInfo& l) {
-          deferred_lines.push_back(DeferredLine{part, slot, &l});
+          deferred_lines.push_back(DeferredLine{part, slot, l.file_name_off, l.line_off, l.line << 10 | l.column});
         }));
     EBPF_TRY_VOID(attach(
         ext_.core_relos, ranges.core, "CO-RE relocation",
@@ -1201,7 +1218,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     for (std::size_t r = 0; r < si.relocations.size(); ++r) {
       const std::uint64_t off = si.relocations[r].first;
       if (r > 0 && si.relocations[r - 1].first == off) continue;  // duplicates: the first wins
-      SlotEntry* e = at_offset(off);
+      const auto e = at_offset(off);
       if (!e)
         return fail(errc::malformed, ctx() + ": offset " + std::to_string(off) +
                                          ": relocation is not at an instruction boundary");
@@ -1214,7 +1231,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
         continue;
       }
       // Deferred: the instruction is relocated in the storage's copy of its bytes.
-      const DeferredPart& part = parts[e->deferred - 1];
+      const DeferredPart& part = parts[e->part - 1];
       std::byte* at = deferred_code.data() + part.code_at + std::size_t{e->slot} * 8;
       const std::size_t room = part.code_size - std::size_t{e->slot} * 8;
       auto ins = insn::decode_one(std::span<const std::byte>(at, room), f_.byte_order());
@@ -1222,12 +1239,12 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       auto name = relocate(*ins, *si.relocations[r].second, spec);
       if (!name) return fail(name.error().with_context(where()));
       EBPF_TRY_VOID(ins->encode(std::span<std::byte>(at, room), f_.byte_order()));
-      deferred_refs.push_back(DeferredRef{e->deferred - 1, e->slot, *name});
+      deferred_refs.push_back(DeferredRef{e->part - 1, e->slot, *name});
     }
     // Old LLVM encodes calls within the section as relative jumps without relocations.
     for (std::size_t c = section_calls; c < call_sites.size(); ++c) {
       const std::size_t here = call_sites[c].slot;
-      insn::Instruction* ins = at_slot[here].ins;
+      insn::Instruction* ins = decoded_at[here];
       if (!ins->is_pseudo_call() || ins->constant == -1 || !ins->reference().empty()) continue;
       const std::int64_t tgt = (static_cast<std::int64_t>(here) + 1 + ins->constant) * 8;
       const Symbol* t = tgt >= 0 ? symbol_at(si, static_cast<std::uint64_t>(tgt)) : nullptr;
@@ -1280,9 +1297,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     for (const DeferredFunc& f : deferred_funcs) storage->func_infos.push_back(insn::SlotFuncInfo{f.slot, f.type});
     storage->lines.reserve(deferred_lines.size());
     for (const DeferredLine& l : deferred_lines)
-      storage->lines.push_back(
-          insn::SlotLine{l.slot, l.line->line, l.line->column, l.line->file_name, l.line->line_text});
+      storage->lines.push_back(insn::SlotLine{l.slot, l.file_name_off, l.line_off, l.line_col});
     storage->btf = btf_ ? btf_->impl_shared() : nullptr;
+    // The object's BTF strings (no base: offsets are local), which the line records index.
+    const btf::detail::SpecImpl* impl = btf_ ? btf_->impl() : nullptr;
+    const std::string_view strings = impl != nullptr ? std::string_view(impl->strings, impl->strings_len) : std::string_view();
     storage->parts.resize(parts.size());
     std::size_t ref_at = 0, func_at = 0, line_at = 0;
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -1299,6 +1318,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       e.references = run(deferred_refs, storage->references, ref_at);
       e.func_infos = run(deferred_funcs, storage->func_infos, func_at);
       e.lines = run(deferred_lines, storage->lines, line_at);
+      e.strings = strings;
     }
     for (std::size_t i = 0; i < parts.size(); ++i)
       funcs[parts[i].fn].insns =

@@ -116,5 +116,45 @@ TEST(Ext, WrongByteOrderAndTruncationAreErrors) {
   EXPECT_NE(r.error().message().find("out of bounds"), std::string::npos) << r.error().message();
 }
 
+// Without the line texts: the same records with empty views, and a bad string offset is still refused.
+TEST(Ext, LineRecordsWithoutTexts) {
+  Loaded l = load("btf_core", "bpfel");
+  auto with = parse_ext(l.ext_bytes, l.order, l.spec);
+  auto without = parse_ext(l.ext_bytes, l.order, l.spec, ExtOptions{.line_texts = false});
+  ASSERT_TRUE(with && without);
+  ASSERT_EQ(with->line_info.size(), without->line_info.size());
+  std::size_t records = 0;
+  for (std::size_t s = 0; s < with->line_info.size(); ++s) {
+    const auto& a = with->line_info[s].records;
+    const auto& b = without->line_info[s].records;
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i, ++records) {
+      EXPECT_EQ(a[i].insn_off, b[i].insn_off);
+      EXPECT_EQ(a[i].file_name_off, b[i].file_name_off);
+      EXPECT_EQ(a[i].line_off, b[i].line_off);
+      EXPECT_EQ(a[i].line, b[i].line);
+      EXPECT_EQ(a[i].column, b[i].column);
+      EXPECT_FALSE(a[i].file_name.empty());
+      EXPECT_TRUE(b[i].file_name.empty());
+      EXPECT_TRUE(b[i].line_text.empty());
+    }
+  }
+  EXPECT_GT(records, 0u);
+
+  // The first line record's file name offset pointed past the strings.
+  auto bytes = l.ext_bytes;
+  std::uint32_t hdr_len, li_off;
+  std::memcpy(&hdr_len, bytes.data() + 4, 4);
+  std::memcpy(&li_off, bytes.data() + 16, 4);
+  const std::size_t first_record = hdr_len + li_off + 4 + 8;  // rec_size, then a section header
+  const std::uint32_t past = 0x7ffffff0;
+  std::memcpy(bytes.data() + first_record + 4, &past, 4);
+  for (bool texts : {true, false}) {
+    auto r = parse_ext(bytes, l.order, l.spec, ExtOptions{.line_texts = texts});
+    ASSERT_FALSE(r) << texts;
+    EXPECT_NE(r.error().message().find("string offset out of range"), std::string::npos) << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace ebpf::btf

@@ -122,17 +122,21 @@ struct SlotReference {
   std::uint32_t slot = 0;
   std::string_view name;
 };
+// The kernel's bpf_func_info and bpf_line_info records, with the instruction offset in slots: a program's records
+// are handed to the kernel as they are.
 struct SlotFuncInfo {
   std::uint32_t slot = 0;
   std::uint32_t type_id = 0;  // BTF_KIND_FUNC
 };
 struct SlotLine {
   std::uint32_t slot = 0;
-  std::uint32_t line_number = 0;
-  std::uint32_t column = 0;
-  std::string_view file_name;
-  std::string_view line;
+  std::uint32_t file_name_off = 0;  // into EncodedInstructions::strings
+  std::uint32_t line_off = 0;
+  std::uint32_t line_col = 0;  // line number << 10 | column
+  [[nodiscard]] constexpr std::uint32_t line_number() const noexcept { return line_col >> 10; }
+  [[nodiscard]] constexpr std::uint32_t column() const noexcept { return line_col & 0x3ff; }
 };
+static_assert(sizeof(SlotFuncInfo) == 8 && sizeof(SlotLine) == 16);
 
 // A sequence as a loader read it: encoded bytes, plus the metadata its decoded instructions carry. Loaders hand
 // sequences out in this form (Instructions::encoded()) so that programs nobody reads or edits are never decoded:
@@ -146,6 +150,16 @@ struct EncodedInstructions {
   std::span<const SlotReference> references;   // maps, data sections (lddw)
   std::span<const SlotFuncInfo> func_infos;
   std::span<const SlotLine> lines;             // source lines (Metadata::source)
+  // The string table the lines' offsets point into (a BTF string section: it ends with a NUL, every offset is
+  // inside it).
+  std::string_view strings;
+
+  // The NUL-terminated string at `offset` of `strings`; empty if out of range.
+  [[nodiscard]] std::string_view string_at(std::uint32_t offset) const noexcept {
+    if (offset >= strings.size()) return {};
+    const std::string_view rest = strings.substr(offset);
+    return rest.substr(0, rest.find('\0'));
+  }
 };
 
 class Instructions;

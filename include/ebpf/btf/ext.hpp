@@ -68,7 +68,14 @@ struct Ext {
   std::uint32_t core_relo_rec_size = 0;
 };
 
+struct ExtOptions {
+  // Resolve LineInfo::file_name and line_text. Their offsets are checked either way; without the texts (empty
+  // views), a reader that hands the offsets on (the ELF loader, for programs it keeps encoded) looks nothing up.
+  bool line_texts = true;
+};
+
 // Parses a .BTF.ext section of an object with byte order `order`; names resolve in `btf` (the object's .BTF).
-Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, const Spec& btf);
+Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, const Spec& btf,
+                      const ExtOptions& options = {});
 
 }  // namespace ebpf::btf
