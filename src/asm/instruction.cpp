@@ -197,43 +197,38 @@ Result<Instructions> decode_all(std::span<const std::byte> bytes) {
   return Instructions(std::move(insns));
 }
 
+// The checks decode_as makes, reading only what they need: the width of the instruction at p, 0 if it is bad.
+template <std::endian Order>
+[[gnu::always_inline]] inline std::size_t width_if_valid(const std::byte* p, std::size_t avail) noexcept {
+  if (avail < kSlotSize) return 0;
+  const auto op = static_cast<std::uint8_t>(p[0]);
+  if (!kKnownOpcode[op]) return 0;
+  const OpCode code(op);
+  if (code.is_load_imm64()) {
+    const std::byte* q = p + kSlotSize;
+    if (avail < 2 * kSlotSize || q[0] != std::byte{0} || q[1] != std::byte{0} || q[2] != std::byte{0} ||
+        q[3] != std::byte{0})
+      return 0;
+    return 2 * kSlotSize;
+  }
+  if (code.cls() == Class::stx && code.mode() == Mode::atomic && !valid_atomic(code.size(), load32_as<Order>(p + 4)))
+    return 0;
+  return kSlotSize;
+}
+
 template <std::endian Order>
 Result<std::size_t> validate_all(std::span<const std::byte> bytes) {
-  // The checks decode_as makes, reading only what they need; a fault is then decoded again for its message.
   {
-    const std::byte* const p = bytes.data();
     std::size_t pos = 0, n = 0;
-    bool ok = true;
     while (pos < bytes.size()) {
-      if (bytes.size() - pos < kSlotSize) {
-        ok = false;
-        break;
-      }
-      const auto op = static_cast<std::uint8_t>(p[pos]);
-      if (!kKnownOpcode[op]) {
-        ok = false;
-        break;
-      }
-      const OpCode code(op);
-      if (code.is_load_imm64()) {
-        const std::byte* q = p + pos + kSlotSize;
-        if (bytes.size() - pos < 2 * kSlotSize || q[0] != std::byte{0} || q[1] != std::byte{0} || q[2] != std::byte{0} ||
-            q[3] != std::byte{0}) {
-          ok = false;
-          break;
-        }
-        pos += 2 * kSlotSize;
-      } else {
-        if (code.cls() == Class::stx && code.mode() == Mode::atomic && !valid_atomic(code.size(), load32_as<Order>(p + pos + 4))) {
-          ok = false;
-          break;
-        }
-        pos += kSlotSize;
-      }
+      const std::size_t w = width_if_valid<Order>(bytes.data() + pos, bytes.size() - pos);
+      if (w == 0) break;
+      pos += w;
       ++n;
     }
-    if (ok) return n;
+    if (pos == bytes.size()) return n;
   }
+  // A fault: decoded again for its message.
   Instruction ins;
   std::size_t pos = 0, n = 0;
   while (pos < bytes.size()) {
@@ -247,6 +242,11 @@ Result<std::size_t> validate_all(std::span<const std::byte> bytes) {
 }
 
 }  // namespace
+
+std::size_t detail::valid_width(const std::byte* p, std::size_t avail, std::endian order) noexcept {
+  return order == std::endian::little ? width_if_valid<std::endian::little>(p, avail)
+                                      : width_if_valid<std::endian::big>(p, avail);
+}
 
 Result<std::size_t> Instructions::validate(std::span<const std::byte> bytes, std::endian order) {
   return order == std::endian::little ? validate_all<std::endian::little>(bytes)

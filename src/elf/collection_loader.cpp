@@ -1111,17 +1111,17 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
         defer = tk == Kind::legacy_maps || tk == Kind::btf_maps || tk == Kind::data;
       }
       if (defer) {
-        auto valid = insn::Instructions::validate(code, f_.byte_order());
-        if (!valid) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
+        // Checked as decoding would check it, and scanned for calls, in one pass.
         const auto fn_id = static_cast<std::uint32_t>(funcs.size() + 1);  // of the function added below
         std::size_t slot = start / 8;
         for (std::size_t pos = 0; defer && pos < code.size();) {
+          const std::size_t width = insn::detail::valid_width(code.data() + pos, code.size() - pos, f_.byte_order());
+          if (width == 0) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
           const auto op = static_cast<std::uint8_t>(code[pos]);
           const auto regs = static_cast<std::uint8_t>(code[pos + 1]);
           const std::uint8_t src = little ? regs >> 4 : regs & 0x0f;
           if (op == 0x85 && src == static_cast<std::uint8_t>(insn::CallSource::pseudo)) defer = false;
           at_slot[slot] = SlotEntry{fn_id, static_cast<std::uint32_t>(pos / 8)};
-          const std::size_t width = insn::OpCode(op).is_load_imm64() ? 16 : 8;
           pos += width;
           slot += width / 8;
         }

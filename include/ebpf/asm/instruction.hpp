@@ -167,6 +167,9 @@ namespace detail {
 // A sequence that decodes `encoded` on first access. For loaders, which guarantee what EncodedInstructions
 // promises; `encoded` must not be null.
 Instructions adopt_encoded(std::shared_ptr<const EncodedInstructions> encoded) noexcept;
+// The width in bytes (8, or 16 for lddw) of the instruction at `p` (`avail` bytes left) if it decodes, else 0:
+// Instructions::validate one instruction at a time, for loaders scanning bytes they keep encoded.
+[[nodiscard]] std::size_t valid_width(const std::byte* p, std::size_t avail, std::endian order) noexcept;
 }  // namespace detail
 
 // A sequence of instructions: a vector of Instruction with encoding, decoding and slot bookkeeping.
