@@ -19,7 +19,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto spec = Spec::parse_elf_section(btf, order);
     if (!spec) continue;
     auto e = parse_ext(ext, order, *spec);
+    // Without the line texts: accepted exactly when the full parse is, with the same records.
+    auto bare = parse_ext(ext, order, *spec, ExtOptions{.line_texts = false});
+    if (e.has_value() != bare.has_value()) __builtin_trap();
     if (!e) continue;
+    if (bare->line_info.size() != e->line_info.size()) __builtin_trap();
+    for (std::size_t i = 0; i < e->line_info.size(); ++i) {
+      const auto& a = e->line_info[i].records;
+      const auto& b = bare->line_info[i].records;
+      if (a.size() != b.size()) __builtin_trap();
+      for (std::size_t k = 0; k < a.size(); ++k)
+        if (a[k].file_name_off != b[k].file_name_off || a[k].line_off != b[k].line_off || a[k].line != b[k].line ||
+            !b[k].file_name.empty())
+          __builtin_trap();
+    }
     std::size_t sink = 0;
     for (const auto& s : e->line_info)
       for (const auto& l : s.records) sink += l.file_name.size() + l.line_text.size();

@@ -26,6 +26,9 @@ struct ProgramSpec {
   // After linking: the program, then each subprogram it calls (once), with bpf-to-bpf calls and function
   // pointers resolved. Metadata keeps symbols, references (maps, data sections, functions, externs), source
   // lines, func info and CO-RE records.
+  // The ELF loader leaves a program that calls no function and has no CO-RE record encoded
+  // (instructions.encoded()): it is decoded on first access, and loaded from its bytes if nobody reads or edits
+  // it.
   insn::Instructions instructions;
   std::endian byte_order = std::endian::little;
   // The object's BTF (shared by every program and map of the object); null if it has none.
