@@ -942,7 +942,7 @@ Result<std::string_view> Loader::relocate(insn::Instruction& ins, const Symbol& 
 }
 
 struct Function {
-  std::string name;
+  std::string_view name;  // into the file's string table (valid while the loader runs)
   std::string_view section;
   const elf::ProgramKind* kind;  // of `section` (classified once per section)
   insn::Instructions insns;
@@ -1049,7 +1049,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     const std::size_t first_fn = funcs.size();
     auto add_function = [&](std::string_view name) -> Function& {
       Function& fn = funcs.emplace_back();
-      fn.name = str(name);
+      fn.name = name;
       fn.section = sec.name;
       fn.kind = &kinds.back();
       return fn;
@@ -1353,13 +1353,13 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     if (fn.section == ".text") continue;
     // Built in place in the spec. Functions come in section and offset order, usually also name order: the hint
     // makes that insertion O(1). (Names are unique: checked above.)
-    ProgramSpec& p = spec.programs.try_emplace(spec.programs.end(), fn.name)->second;
-    p.name = fn.name;
-    p.section_name = str(fn.section);
+    ProgramSpec& p = spec.programs.try_emplace(spec.programs.end(), std::string(fn.name))->second;
+    p.name.assign(fn.name);
+    p.section_name.assign(fn.section);
     p.type = fn.kind->type;
     p.attach_type = fn.kind->attach_type;
     p.flags = fn.kind->flags;
-    p.attach_to = str(fn.kind->attach_to);
+    p.attach_to.assign(fn.kind->attach_to);
     p.license = license_;
     p.kernel_version = version_;
     p.byte_order = f_.byte_order();
