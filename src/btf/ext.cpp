@@ -98,7 +98,8 @@ Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, con
                                       }));
   // Most line records of a section name the same file: its text is looked up once per run of equal offsets.
   const detail::SpecImpl* strings = btf.impl();
-  std::uint32_t last_file_off = 0xffffffffu;
+  bool have_last_file = false;  // no sentinel offset: every offset a record holds is checked once
+  std::uint32_t last_file_off = 0;
   std::string_view last_file;
   auto text = [strings](std::uint32_t off, std::string_view& out) {
     if (strings == nullptr || !strings->str_valid(off)) return false;
@@ -120,9 +121,10 @@ Result<Ext> parse_ext(std::span<const std::byte> section, std::endian order, con
           return false;
         }
         bool ok = text(li.line_off, li.line_text);
-        if (li.file_name_off == last_file_off) {
+        if (have_last_file && li.file_name_off == last_file_off) {
           li.file_name = last_file;
         } else if (text(li.file_name_off, li.file_name)) {
+          have_last_file = true;
           last_file_off = li.file_name_off;
           last_file = li.file_name;
         } else {
