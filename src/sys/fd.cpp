@@ -5,8 +5,10 @@
 
 namespace ebpf::sys {
 
+void Fd::close_owned() noexcept { ::close(fd_); }
+
 void Fd::reset(int fd) noexcept {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) close_owned();
   fd_ = fd;
 }
 

@@ -16,10 +16,16 @@ class Fd {
   Fd& operator=(const Fd&) = delete;
   constexpr Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
+    if (this != &other) {
+      if (fd_ >= 0) close_owned();
+      fd_ = std::exchange(other.fd_, -1);
+    }
     return *this;
   }
-  ~Fd() { reset(); }
+  // Moved-from and empty owners (most of those destroyed) cost no call.
+  ~Fd() {
+    if (fd_ >= 0) close_owned();
+  }
 
   [[nodiscard]] constexpr int get() const noexcept { return fd_; }
   [[nodiscard]] constexpr bool valid() const noexcept { return fd_ >= 0; }
@@ -34,6 +40,8 @@ class Fd {
   [[nodiscard]] Result<Fd> dup() const;
 
  private:
+  void close_owned() noexcept;  // closes fd_ (>= 0)
+
   int fd_ = -1;
 };
 
