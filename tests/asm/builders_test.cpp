@@ -2,7 +2,7 @@
 // resolution and allocation-free iteration.
 #include <gtest/gtest.h>
 
-#include "alloc_count.hpp"
+#include "support/alloc_count.hpp"
 #include "ebpf/asm/asm.hpp"
 
 using namespace ebpf::insn;
@@ -149,7 +149,7 @@ TEST(Instructions, IterationDoesNotAllocate) {
   Instructions p;
   for (int i = 0; i < 100; ++i) {
     p.push_back(load_imm64(R1, i));
-    p.push_back(mov(R0, i).with_symbol("l" + std::to_string(i)));
+    p.push_back(mov(R0, i).with_symbol(std::string("l").append(std::to_string(i))));
   }
   auto before = ebpf::test::allocations();
   std::size_t slots = 0, n = 0, last_slot = 0;

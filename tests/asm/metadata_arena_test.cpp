@@ -18,13 +18,13 @@ TEST(MetadataArena, BlocksOutliveTheArenaAndCopyOutOnEdit) {
     for (auto& ins : insns) arena.place(ins.metadata);  // the fourth finds the arena full
     EXPECT_FALSE(insns[0].metadata.empty());
     EXPECT_TRUE(insns[3].metadata.empty());
-    for (std::size_t i = 0; i < insns.size(); ++i) insns[i].metadata.set_symbol("f" + std::to_string(i));
+    for (std::size_t i = 0; i < insns.size(); ++i) insns[i].metadata.set_symbol(std::string("f").append(std::to_string(i)));
     insns[1].metadata.set_source(SourceLine{"a.c", "x = 1;", 3, 1});
     copies = insns;  // shares the blocks
   }
   insns.clear();  // the arena and the originals are gone: the copies keep the storage alive
   ASSERT_EQ(copies.size(), 4u);
-  for (std::size_t i = 0; i < copies.size(); ++i) EXPECT_EQ(copies[i].symbol(), "f" + std::to_string(i));
+  for (std::size_t i = 0; i < copies.size(); ++i) EXPECT_EQ(copies[i].symbol(), std::string("f").append(std::to_string(i)));
   ASSERT_NE(copies[1].metadata.source(), nullptr);
   EXPECT_EQ(copies[1].metadata.source()->line, "x = 1;");
   // Copy-on-write from an arena block.

@@ -22,7 +22,7 @@ btf::Spec spec_with_func(std::string_view func, std::string_view extra_struct) {
 
 ProgramSpec tracing_program(std::string attach_to) {
   ProgramSpec p;
-  p.name = "t";
+  p.name = std::string(1, 't');  // assigning a literal trips g++ 12's false -Wrestrict at -O3
   p.type = ProgramType::tracing;
   p.attach_type = AttachType::trace_fentry;
   p.attach_to = std::move(attach_to);

@@ -1,29 +1,12 @@
 // The byte core and the typed calls never allocate: hits, misses, errors, iteration steps, batch calls.
-// This test binary counts every global operator new.
+// This test binary counts every global operator new (tests/support/alloc: the replacement lives in its own
+// translation unit, so the compiler never pairs an inlined malloc with the matching free).
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include "ebpf/map.hpp"
 #include "map_test_util.hpp"
+#include "support/alloc_count.hpp"
 #include "support/kernel_test.hpp"
-
-namespace {
-std::atomic<std::uint64_t> g_news{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_news.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace ebpf {
 namespace {
@@ -44,12 +27,12 @@ TEST_F(MapAllocations, HotPathsDoNotAllocate) {
   int failures = 0;
 
   // The counter works: a cold-path error with a formatted message allocates.
-  const std::uint64_t control = g_news.load();
+  const std::uint64_t control = test::allocations();
   auto cold = Map::load_pinned("/nonexistent/pin");
   EXPECT_FALSE(cold);
-  EXPECT_GT(g_news.load(), control);
+  EXPECT_GT(test::allocations(), control);
 
-  const std::uint64_t before = g_news.load();
+  const std::uint64_t before = test::allocations();
   for (int round = 0; round < 3; ++round) {
     failures += !m.update(std::uint32_t{1}, std::uint64_t{1});
     failures += !m.lookup<std::uint32_t, std::uint64_t>(1);
@@ -71,7 +54,7 @@ TEST_F(MapAllocations, HotPathsDoNotAllocate) {
     std::uint64_t v;
     it.next(k, v);
   }
-  const std::uint64_t allocations = g_news.load() - before;
+  const std::uint64_t allocations = test::allocations() - before;
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(allocations, 0u);
 }

@@ -2,7 +2,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "alloc_count.hpp"
+#include "support/alloc_count.hpp"
 
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
