@@ -1,5 +1,7 @@
 #include "ebpf/sys/bpf.hpp"
 
+#include "ebpf/sys/perf_event.hpp"
+
 #include <fcntl.h>
 
 #include <algorithm>
@@ -59,6 +61,8 @@ const char* to_string(Cmd cmd) noexcept {
     case Cmd::prog_bind_map: return "BPF_PROG_BIND_MAP";
     case Cmd::token_create: return "BPF_TOKEN_CREATE";
   }
+  if (cmd == kCmdPerfEventOpen) return "perf_event_open";
+  if (cmd == kCmdPerfIoctl) return "perf ioctl";
   return "BPF_UNKNOWN";
 }
 
