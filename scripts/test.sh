@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 jobs=$(nproc)
 launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, so a second clone (CI's) hits the cache the first one filled.
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+fi
 start=$SECONDS
 step() { echo "== $* ($((SECONDS - start)) s)"; }
 
