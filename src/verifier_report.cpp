@@ -298,8 +298,8 @@ std::string VerifierReport::summary() const {
     out += "instruction ";
     out += std::to_string(*instruction);
     out += ": ";
-    out += instruction_text;
-  } else if (!source.empty()) {
+    out += source.empty() ? instruction_text : source;
+  } else {
     out += source;
   }
   if (!message.empty()) {

@@ -64,8 +64,9 @@ struct VerifierReport {
 
   // The registers as one line, as the verifier prints a state: "R0=map_value(...) R10=fp0 fp-8=0000????".
   [[nodiscard]] std::string registers_text() const;
-  // One line: "file.bpf.c:42: if (*p > 0)  ->  R1 invalid mem access 'scalar'" (without a source location:
-  // "instruction 8: (79) r6 = ...  ->  ..."); a poisoned instruction adds "  (CO-RE relocation ...)".
+  // One line: "file.bpf.c:42: if (*p > 0)  ->  R1 invalid mem access 'scalar'" (without a file and line:
+  // "instruction 8: <source text, or the instruction>  ->  ..."); a poisoned instruction adds
+  // "  (CO-RE relocation ...)".
   [[nodiscard]] std::string summary() const;
   // The summary followed by the log tail, each line indented by two spaces.
   [[nodiscard]] std::string to_string() const;

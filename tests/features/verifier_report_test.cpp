@@ -151,6 +151,19 @@ TEST_F(VerifierReportKernel, Subprogram) {
   EXPECT_EQ(r->registers.front().frame, 1u);
 }
 
+// Collection::load prepares every program before loading them back to back: the report of the first refused one
+// is located in its own spec.
+TEST_F(VerifierReportKernel, WholeCollection) {
+  auto spec = ebpf::load_collection_spec(bpf_object("verifier_reject"));
+  ASSERT_TRUE(spec);
+  auto coll = ebpf::Collection::load(*spec);
+  ASSERT_FALSE(coll);
+  const ebpf::VerifierReport* r = coll.error().verifier_report();
+  ASSERT_NE(r, nullptr) << coll.error().message();
+  ASSERT_FALSE(r->function.empty());
+  expect_at_marker(*r, r->function);
+}
+
 // Both byte orders' objects carry the same line info; the big-endian one cannot load here, so only the spec side
 // is compared: locate_in finds the same line from a log index.
 TEST(VerifierReport, LocateInBigEndianSpec) {
@@ -273,7 +286,7 @@ TEST(VerifierLogParser, SourceWithoutFile) {
   EXPECT_TRUE(r.file.empty());
   EXPECT_EQ(r.line, 0u);
   EXPECT_EQ(r.message, "R0 invalid mem access 'map_value_or_null'");
-  EXPECT_EQ(r.summary(), "return *v > 0;  ->  R0 invalid mem access 'map_value_or_null'");
+  EXPECT_EQ(r.summary(), "instruction 7: return *v > 0;  ->  R0 invalid mem access 'map_value_or_null'");
 }
 
 // A refusal before any instruction: the log is the message.
