@@ -13,6 +13,8 @@ namespace {
 
 // Error lines kept after the instruction (level 2 logs may add backtracking noise).
 constexpr std::size_t kMaxDetails = 8;
+// Lines read from the end of the log: enough for the states that lead to the refused instruction.
+constexpr std::size_t kMaxLines = 4096;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -151,6 +153,11 @@ void source_from_log(std::string_view line, VerifierReport& r) {
 }  // namespace
 
 VerifierReport parse_verifier_log(std::string_view log) {
+  // Only the end of the log explains the refusal: a program too large to verify leaves a log of millions of lines.
+  std::size_t start = log.size();
+  for (std::size_t n = 0; start > 0 && n <= kMaxLines;)
+    if (log[--start] == '\n' && ++n > kMaxLines) ++start;
+  log.remove_prefix(start);
   std::vector<std::string_view> lines;
   for (std::size_t pos = 0; pos < log.size();) {
     std::size_t end = log.find('\n', pos);

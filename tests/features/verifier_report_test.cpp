@@ -298,6 +298,19 @@ TEST(VerifierLogParser, NoInstruction) {
   EXPECT_EQ(ebpf::parse_verifier_log("").summary(), "");
 }
 
+// A log of a program too large to verify is long: only its end is read, and the report is the same.
+TEST(VerifierLogParser, LongLog) {
+  std::string log;
+  for (int i = 0; i < 20000; ++i) log += "5: (07) r2 += -4                      ; R2_w=fp-4\n";
+  log += kOutOfBoundsLog;
+  const auto r = ebpf::parse_verifier_log(log);
+  const auto want = ebpf::parse_verifier_log(kOutOfBoundsLog);
+  EXPECT_EQ(r.instruction, want.instruction);
+  EXPECT_EQ(r.message, want.message);
+  EXPECT_EQ(r.line, want.line);
+  EXPECT_EQ(r.log_tail, want.log_tail);
+}
+
 // A poisoned CO-RE relocation reached by the verifier is named from the loader's list by instruction.
 TEST(VerifierLogParser, PoisonedRelocationIsNamed) {
   auto spec = ebpf::load_collection_spec(bpf_object("verifier_reject"));
