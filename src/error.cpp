@@ -53,7 +53,7 @@ Error Error::from_errno(int sys_errno, const char* static_message) noexcept {
 }
 
 Error Error::make(errc code, std::string message, int sys_errno) {
-  return Error(code, sys_errno, std::make_shared<const Detail>(Detail{std::move(message), {}}));
+  return Error(code, sys_errno, std::make_shared<const Detail>(Detail{std::move(message), {}, {}}));
 }
 
 std::string Error::base_message() const {

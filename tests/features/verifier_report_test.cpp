@@ -44,13 +44,15 @@ std::string_view base_name(std::string_view path) {
 class VerifierReportKernel : public ebpf::test::KernelTest {
  protected:
   // Loads the one program `name` of the object through load_only and returns the error.
-  ebpf::Error refused(std::string_view name, std::string_view order = "bpfel") {
+  ebpf::Error refused(std::string_view name, std::string_view order = "bpfel", std::uint32_t log_level = 0) {
     auto spec = ebpf::load_collection_spec(bpf_object("verifier_reject", order));
     EXPECT_TRUE(spec) << spec.error().message();
     if (!spec) return ebpf::Error(ebpf::errc::malformed, 0, "no spec");
     ebpf::LoadOnlyRequest req;
     req.programs.emplace_back(name);
-    auto objs = ebpf::load_only(*spec, req);
+    ebpf::CollectionOptions opts;
+    opts.programs.log_level = log_level;
+    auto objs = ebpf::load_only(*spec, req, opts);
     EXPECT_FALSE(objs) << name << " loaded";
     if (objs) return ebpf::Error(ebpf::errc::ok, 0, "loaded");
     return objs.error();
@@ -127,6 +129,22 @@ TEST_F(VerifierReportKernel, FailedCoreRelocation) {
   EXPECT_NE(r->core_relocation.find("task_struct.ebpfpp_no_such_field"), std::string::npos) << r->to_string();
   EXPECT_NE(r->core_relocation.find("byte_off"), std::string::npos) << r->to_string();
   EXPECT_NE(r->summary().find("(CO-RE relocation"), std::string::npos) << r->summary();
+}
+
+// A log asked for at level 2 (every state, backtracking) gives the same report.
+TEST_F(VerifierReportKernel, LevelTwoLog) {
+  for (const char* program : {"unchecked_pointer", "subprogram", "unbounded_loop"}) {
+    const ebpf::Error e = refused(program, "bpfel", ebpf::log_level::branch | ebpf::log_level::instruction);
+    const ebpf::VerifierReport* r = e.verifier_report();
+    ASSERT_NE(r, nullptr) << e.message();
+    SCOPED_TRACE(program);
+    expect_at_marker(*r, program);
+    EXPECT_FALSE(r->registers.empty()) << r->to_string();
+    const ebpf::Error level1 = refused(program);
+    ASSERT_NE(level1.verifier_report(), nullptr);
+    EXPECT_EQ(r->instruction, level1.verifier_report()->instruction);
+    EXPECT_EQ(r->message, level1.verifier_report()->message);
+  }
 }
 
 // The refused read is in a subprogram called from the program: the instruction index counts from the start of
