@@ -3,7 +3,9 @@
 // source that carries the program's `// REFUSED: <program>` marker. The parser tests read captured logs.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
+#include <span>
 #include <string>
 
 #include "ebpf/btf/btf.hpp"
@@ -180,6 +182,29 @@ TEST_F(VerifierReportKernel, WholeCollection) {
   ASSERT_NE(r, nullptr) << coll.error().message();
   ASSERT_FALSE(r->function.empty());
   expect_at_marker(*r, r->function);
+}
+
+// Program::load from a bare LoadRequest (no spec, no line info): the report has the instruction and the error,
+// and no source location.
+TEST_F(VerifierReportKernel, BareLoadRequest) {
+  // r1 = 0; exit: r0 is never written.
+  const std::uint64_t insns[] = {0xb7ull | (1ull << 8) /* r1 = 0 */, 0x95 /* exit */};
+  auto prog = ebpf::Program::load({.name = "bare",
+                                   .type = ebpf::ProgramType::socket_filter,
+                                   .instructions = std::as_bytes(std::span<const std::uint64_t>(insns))});
+  ASSERT_FALSE(prog);
+  const ebpf::VerifierReport* r = prog.error().verifier_report();
+  ASSERT_NE(r, nullptr) << prog.error().message();
+  ASSERT_TRUE(r->instruction);
+  EXPECT_EQ(*r->instruction, 1u);
+  EXPECT_EQ(r->instruction_text, "(95) exit");
+  EXPECT_EQ(r->message, "R0 !read_ok");
+  EXPECT_TRUE(r->file.empty());
+  EXPECT_EQ(r->summary(), "instruction 1: (95) exit  ->  R0 !read_ok");
+  // R1 was written by the instruction before.
+  const auto* r1 = reg(*r, "R1");
+  ASSERT_NE(r1, nullptr) << r->registers_text();
+  EXPECT_EQ(r1->value, "0");
 }
 
 // Both byte orders' objects carry the same line info; the big-endian one cannot load here, so only the spec side
