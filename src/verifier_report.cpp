@@ -66,6 +66,17 @@ bool state_line(std::string_view line, std::string_view& state) {
   return false;
 }
 
+// Where a full state printed without a line break starts in an instruction line's text ("... 9: R0=..."); npos if
+// there is none.
+std::size_t glued_state(std::string_view text) {
+  std::string_view state;
+  for (std::size_t k = 0; k + 3 < text.size(); ++k)
+    if (text[k] == ' ' && is_digit(text[k + 1]) && (k == 0 || !is_digit(text[k - 1])) &&
+        state_line(text.substr(k + 1), state))
+      return k + 1;
+  return std::string_view::npos;
+}
+
 // Lines that carry neither the error nor a state: statistics and level 2 backtracking.
 bool is_noise(std::string_view line) {
   static constexpr std::string_view kPrefixes[] = {
@@ -178,7 +189,7 @@ VerifierReport parse_verifier_log(std::string_view log) {
     if (at == lines.size()) {
       at = i;
       r.instruction = index;
-      r.instruction_text = std::string(trim(text));
+      r.instruction_text = std::string(trim(text.substr(0, std::min(text.find(" ; "), glued_state(text)))));
     } else {
       before = i;
       break;
@@ -214,30 +225,12 @@ VerifierReport parse_verifier_log(std::string_view log) {
     if (instruction_line(l, index, text)) {
       if (i > at) break;
       // "7: (15) if r0 == 0x0 goto pc+1        ; R0=map_value(...)": the state the instruction left.
-      if (const std::size_t semi = text.find(" ; "); semi != std::string_view::npos) {
-        std::string_view inline_state = text.substr(semi + 3);
-        // A path's full state may follow on the same line: "... ; R1=0 9: R0=... R10=fp0".
-        std::size_t glued = std::string_view::npos;
-        for (std::size_t k = 0; k + 3 < inline_state.size(); ++k)
-          if (inline_state[k] == ' ' && is_digit(inline_state[k + 1])) {
-            std::uint32_t n = 0;
-            const std::size_t len = leading_number(inline_state.substr(k + 1), n);
-            if (len != std::string_view::npos && inline_state.substr(k + 1 + len, 3) == ": R") {
-              glued = k + 1;
-              break;
-            }
-          }
-        change(inline_state.substr(0, glued));
-        if (glued != std::string_view::npos && state_line(inline_state.substr(glued), state)) full(state);
-      } else {
-        // "10: (15) if r1 == 0x0 goto pc-2 9: R0=..." (a full state right after an instruction without changes).
-        for (std::size_t k = 0; k + 3 < text.size(); ++k)
-          if (text[k] == ' ' && is_digit(text[k + 1]) && state_line(text.substr(k + 1), state)) {
-            full(state);
-            if (i == at) r.instruction_text = std::string(trim(text.substr(0, k)));
-            break;
-          }
-      }
+      // A path's full state may follow on the same line, after the changes or the instruction itself:
+      // "... ; R1=0 9: R0=... R10=fp0", "10: (15) if r1 == 0x0 goto pc-2 9: R0=...".
+      const std::size_t glued = glued_state(text);
+      const std::size_t semi = text.substr(0, glued).find(" ; ");
+      if (semi != std::string_view::npos) change(text.substr(semi + 3, glued == std::string_view::npos ? glued : glued - semi - 3));
+      if (glued != std::string_view::npos && state_line(text.substr(glued), state)) full(state);
     } else if (state_line(l, state)) {
       full(state);
     } else if (l.starts_with("; ") && i < at) {
