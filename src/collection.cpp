@@ -7,6 +7,7 @@
 #include "ebpf/sys/bpf.hpp"
 #include "program_fixup.hpp"
 #include "program_load.hpp"
+#include "verifier_report_detail.hpp"
 
 namespace ebpf {
 
@@ -215,7 +216,9 @@ Result<Program*> CollectionLoader::load_program(const std::string& name, const P
   auto prepared = detail::prepare_program(ps, fx, scratch_);
   if (!prepared) return unexpected(std::move(prepared).error().with_context("program " + name));
   auto prog = Program::load(prepared->request, options_.programs);
-  if (!prog) return unexpected(std::move(prog).error().with_context("section " + ps.section_name));
+  if (!prog)
+    return unexpected(detail::with_report(std::move(prog).error().with_context("section " + ps.section_name), &ps,
+                                          prepared->poisoned_relocations));
   return &programs_.emplace_hint(programs_.end(), name, std::move(*prog))->second;
 }
 
@@ -268,7 +271,10 @@ Result<void> CollectionLoader::load_all_programs() {
       first_errno = fd.error().sys_errno();
     }
     auto prog = loads[i].finish(options_.programs, first_errno);
-    if (!prog) return unexpected(std::move(prog).error().with_context("section " + pending[i].spec->section_name));
+    if (!prog)
+      return unexpected(detail::with_report(
+          std::move(prog).error().with_context("section " + pending[i].spec->section_name), pending[i].spec,
+          pending[i].prepared.poisoned_relocations));
     programs_.emplace(*pending[i].name, std::move(*prog));  // with its log, if one was asked for
   }
   // Name order: each insertion lands at the end (the hint makes it O(1)).
@@ -387,7 +393,9 @@ Result<Program> load_program(const ProgramSpec& spec, const std::map<std::string
   std::vector<std::byte> buffer;
   EBPF_TRY_CTX(auto prepared, detail::prepare_program(spec, fx, buffer), ctx);
   auto prog = Program::load(prepared.request, options);
-  if (!prog) return unexpected(std::move(prog).error().with_context("section " + spec.section_name));
+  if (!prog)
+    return unexpected(detail::with_report(std::move(prog).error().with_context("section " + spec.section_name), &spec,
+                                          prepared.poisoned_relocations));
   return prog;
 }
 

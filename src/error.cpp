@@ -53,7 +53,7 @@ Error Error::from_errno(int sys_errno, const char* static_message) noexcept {
 }
 
 Error Error::make(errc code, std::string message, int sys_errno) {
-  return Error(code, sys_errno, std::make_shared<const Detail>(Detail{std::move(message), {}}));
+  return Error(code, sys_errno, std::make_shared<const Detail>(Detail{std::move(message), {}, {}}));
 }
 
 std::string Error::base_message() const {
@@ -85,7 +85,10 @@ Error Error::with_context(std::string_view context) && {
   msg += base_message();
   auto detail = std::make_shared<Detail>();
   detail->message = std::move(msg);
-  if (detail_) detail->verifier_log = detail_->verifier_log;
+  if (detail_) {
+    detail->verifier_log = detail_->verifier_log;
+    detail->verifier_report = detail_->verifier_report;
+  }
   return Error(code_, errno_, std::shared_ptr<const Detail>(std::move(detail)));
 }
 
@@ -93,6 +96,15 @@ Error Error::with_verifier_log(std::string log) && {
   auto detail = std::make_shared<Detail>();
   detail->message = base_message();
   detail->verifier_log = std::move(log);
+  if (detail_) detail->verifier_report = detail_->verifier_report;
+  return Error(code_, errno_, std::shared_ptr<const Detail>(std::move(detail)));
+}
+
+Error Error::with_verifier_report(std::shared_ptr<const VerifierReport> report) && {
+  auto detail = std::make_shared<Detail>();
+  detail->message = base_message();
+  if (detail_) detail->verifier_log = detail_->verifier_log;
+  detail->verifier_report = std::move(report);
   return Error(code_, errno_, std::shared_ptr<const Detail>(std::move(detail)));
 }
 
@@ -107,6 +119,10 @@ std::string Error::message() const {
 
 std::string_view Error::verifier_log() const noexcept {
   return detail_ ? std::string_view(detail_->verifier_log) : std::string_view();
+}
+
+const VerifierReport* Error::verifier_report() const noexcept {
+  return detail_ ? detail_->verifier_report.get() : nullptr;
 }
 
 }  // namespace ebpf

@@ -1,5 +1,6 @@
 #include "ebpf/program.hpp"
 #include "program_load.hpp"
+#include "verifier_report_detail.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -81,7 +82,7 @@ Error load_error(int err, const std::vector<char>& log_buf, const LoadRequest& r
   msg += ": ";
   msg += err == 524 ? "operation not supported (ENOTSUPP)" : strerror_r(err, buf, sizeof buf);
   Error e = Error::make(code, std::move(msg), err);
-  if (!log.empty()) e = std::move(e).with_verifier_log(std::string(log));
+  if (!log.empty()) e = detail::with_report(std::move(e).with_verifier_log(std::string(log)), nullptr, req.poisoned_relocations);
   return e;
 }
 

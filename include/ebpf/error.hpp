@@ -22,6 +22,8 @@
 
 namespace ebpf {
 
+struct VerifierReport;  // ebpf/verifier_report.hpp
+
 // Library error codes. Codes that correspond to an errno also record that errno, so a key miss
 // is both errc::key_not_exist and std::errc::no_such_file_or_directory (ENOENT).
 enum class errc : std::uint8_t {
@@ -64,6 +66,8 @@ class Error {
 
   // Attach a verifier log (whole log kept; message() shows its tail).
   [[nodiscard]] Error with_verifier_log(std::string log) &&;
+  // Attach the parsed form of the verifier log (kept through with_context; message() is unchanged).
+  [[nodiscard]] Error with_verifier_report(std::shared_ptr<const VerifierReport> report) &&;
 
   [[nodiscard]] errc code() const noexcept { return code_; }
   [[nodiscard]] int sys_errno() const noexcept { return errno_; }
@@ -74,11 +78,15 @@ class Error {
   [[nodiscard]] std::string message() const;
   // Whole verifier log if one was attached, else empty.
   [[nodiscard]] std::string_view verifier_log() const noexcept;
+  // The verifier's refusal explained at its source line (include ebpf/verifier_report.hpp); null if the error
+  // is not a verifier refusal with a log.
+  [[nodiscard]] const VerifierReport* verifier_report() const noexcept;
 
  private:
   struct Detail {
     std::string message;       // context chain + base message
     std::string verifier_log;  // may be empty
+    std::shared_ptr<const VerifierReport> verifier_report;  // may be null
   };
 
   Error(errc code, int sys_errno, std::shared_ptr<const Detail> detail) noexcept

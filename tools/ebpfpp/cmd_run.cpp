@@ -1,7 +1,8 @@
 // `ebpfpp run OBJECT PROGRAM [--pin DIR] [--btf FILE] [--data HEX|@FILE] [--ctx HEX|@FILE] [--repeat N] [--json]`:
 // loads only PROGRAM and what it needs (CO-RE against --btf FILE when given: raw BTF or an object's .BTF), runs
 // it once (or N times) with BPF_PROG_TEST_RUN and prints the result.
-// With --json: {"retval": N, "duration_ns": N, "data_out": "hex"}.
+// With --json: {"retval": N, "duration_ns": N, "data_out": "hex"}; on failure {"error": "...", "verifier": {...} | null}
+// (see load_failure.hpp). A load the verifier refuses is reported at its source line.
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "ebpf/btf/core.hpp"
 #include "ebpf/collection.hpp"
 #include "json_writer.hpp"
+#include "load_failure.hpp"
 
 namespace ebpfpp_cli {
 namespace {
@@ -57,18 +59,20 @@ int run_run(Args args) {
   ArgScanner scan(args, {"--json"}, {"--pin", "--data", "--ctx", "--repeat", "--btf"});
   if (!scan.ok()) return usage_error("run", scan.error());
   if (scan.positional().size() != 2) return usage_error("run", "expects OBJECT and PROGRAM");
+  const bool json = scan.flag("--json");
+  auto fail_with = [json](const ebpf::Error& e) { return report_load_failure(e, json); };
   const std::string object(scan.positional()[0]);
   const std::string program(scan.positional()[1]);
 
   std::vector<std::byte> data, ctx;
   if (auto d = scan.option("--data")) {
     auto r = read_input("--data", *d);
-    if (!r) return report(r.error());
+    if (!r) return fail_with(r.error());
     data = std::move(*r);
   }
   if (auto c = scan.option("--ctx")) {
     auto r = read_input("--ctx", *c);
-    if (!r) return report(r.error());
+    if (!r) return fail_with(r.error());
     ctx = std::move(*r);
   }
   std::uint32_t repeat = 1;
@@ -79,12 +83,12 @@ int run_run(Args args) {
   }
 
   auto spec = ebpf::load_collection_spec(object);
-  if (!spec) return report(spec.error());
+  if (!spec) return fail_with(spec.error());
   ebpf::CollectionOptions opts;
   if (auto pin = scan.option("--pin")) opts.maps.pin_path = std::string(*pin);
   if (auto btf = scan.option("--btf")) {
     auto target = ebpf::btf::load_target_file(std::string(*btf));
-    if (!target) return report(target.error());
+    if (!target) return fail_with(target.error());
     opts.programs.kernel_types = std::make_shared<const ebpf::btf::Spec>(std::move(*target));
   }
   ebpf::LoadOnlyRequest req;
@@ -95,15 +99,15 @@ int run_run(Args args) {
       if (auto ms = spec->maps.find(m); ms != spec->maps.end() && ms->second.type == ebpf::MapType::prog_array)
         req.maps.push_back(m);
   auto objs = ebpf::load_only(*spec, req, opts);
-  if (!objs) return report(objs.error().with_context(object));
+  if (!objs) return fail_with(objs.error().with_context(object));
   ebpf::Program& prog = objs->programs.at(program);
 
   std::vector<std::byte> ctx_out(ctx.size());
   auto res = prog.run({.data = data, .context = ctx, .context_out = ctx_out, .repeat = repeat});
-  if (!res) return report(res.error());
+  if (!res) return fail_with(res.error());
   std::span<const std::byte> out(res->data_out.data(), res->data_out_size);
 
-  if (scan.flag("--json")) {
+  if (json) {
     JsonWriter w;
     w.begin_object();
     w.key("retval").value(std::uint64_t{res->retval});
