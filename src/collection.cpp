@@ -153,9 +153,14 @@ Result<void> CollectionLoader::ensure_kconfig() {
     auto sit = spec_.maps.find(ms.name);
     const bool in_spec = sit != spec_.maps.end() && sit->second.contents.empty();
     if (in_spec && (sit->second.type != ms.type || sit->second.value_size != ms.value_size ||
-                    sit->second.max_entries != ms.max_entries))
-      return fail(errc::invalid_argument, "map .kconfig: spec " + sit->second.to_string() + " does not match the " +
-                                              std::to_string(ms.value_size) + "-byte value of the kconfig externs");
+                    sit->second.max_entries != ms.max_entries)) {
+      std::string msg = "map .kconfig: spec ";  // appended: g++ 12 warns falsely on "lit" + temporary at -O3
+      msg += sit->second.to_string();
+      msg += " does not match the ";
+      msg += std::to_string(ms.value_size);
+      msg += "-byte value of the kconfig externs";
+      return fail(errc::invalid_argument, msg);
+    }
     if (in_spec) ms.flags = sit->second.flags;
     auto m = Map::create(ms);
     if (!m) return unexpected(std::move(m).error().with_context("map .kconfig"));

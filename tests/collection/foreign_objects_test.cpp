@@ -131,5 +131,26 @@ TEST_F(ForeignObjectKernel, KconfigStringLongerThanItsArrayKeepsTheLeadingBytes)
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(data.data()) + v.offset, 3), want);
 }
 
+// The spec's .kconfig map must match the externs' layout; a spec without it still loads (an internal map).
+TEST_F(ForeignObjectKernel, KconfigMapOfAnEditedSpec) {
+  CollectionSpec spec = spec_of("coll_kconfig_str");
+  {
+    CollectionSpec wrong = spec;
+    wrong.maps.at(".kconfig").value_size += 8;
+    auto coll = Collection::load(wrong);
+    ASSERT_FALSE(coll);
+    EXPECT_TRUE(coll.error().is(errc::invalid_argument)) << coll.error().message();
+    EXPECT_NE(coll.error().message().find("map .kconfig: spec"), std::string::npos) << coll.error().message();
+  }
+  CollectionSpec without = spec;
+  without.maps.erase(".kconfig");
+  auto coll = Collection::load(without);
+  ASSERT_TRUE(coll) << coll.error().message();
+  EXPECT_FALSE(coll->map(".kconfig"));
+  auto prog = coll->program("kconfig_strings");
+  ASSERT_TRUE(prog);
+  EXPECT_EQ(run(**prog).value_or(0), 1u);
+}
+
 }  // namespace
 }  // namespace ebpf
