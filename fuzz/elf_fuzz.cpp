@@ -5,7 +5,9 @@
 // same load attributes from the load path (prepare_program, no syscall) whichever form it starts from.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "ebpf/collection_spec.hpp"
@@ -71,5 +73,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(again.has_value() && *again == *encoded);
     if (p.byte_order == std::endian::native) compare_prepared(p);
   }
+  // The .kconfig value from a fixed config: the layout reads the (hostile) BTF of every extern, and the spec's
+  // .kconfig map, when the loader made one, is exactly the size filled.
+  static const auto config = ebpf::kernel::KernelConfig::parse(
+      "CONFIG_HZ=250\nCONFIG_BPF_SYSCALL=y\nCONFIG_DEFAULT_HOSTNAME=\"(none)\"\nCONFIG_X=m\n");
+  std::map<std::string, std::uint32_t, std::less<>> offsets;
+  auto value = ebpf::detail::kconfig_value(copy, offsets, config ? &*config : nullptr);
+  auto kmap = copy.maps.find(".kconfig");
+  if (value && !value->empty() && kmap != copy.maps.end() && kmap->second.contents.empty())
+    check(kmap->second.value_size == value->size());
   return 0;
 }

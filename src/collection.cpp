@@ -72,6 +72,8 @@ bool map_accepts_btf(const MapSpec& spec) {
     default:
       break;
   }
+  // A value type whose size is not the map's (ring buffers, arenas): the kernel would refuse the mismatch.
+  if (!can_have_value_size(spec.type)) return false;
   if (spec.key_type == 0) return spec.type == MapType::array && spec.max_entries == 1;
   return true;
 }
@@ -89,6 +91,11 @@ Result<Map*> CollectionLoader::load_map(std::string_view name) {
   if (sit == spec_.maps.end()) return fail(errc::not_found, "map " + std::string(name) + ": not in the collection spec");
   const MapSpec& ms = sit->second;
   const std::string ctx = "map " + std::string(name);
+  // The spec's .kconfig map is the one the kconfig externs are read from: filled from the running kernel.
+  if (name == ".kconfig" && ms.contents.empty() && !options_.map_replacements.contains(name)) {
+    EBPF_TRY_VOID(ensure_kconfig());
+    if (auto it = maps_.find(name); it != maps_.end()) return &it->second;
+  }
 
   if (auto rit = options_.map_replacements.find(name); rit != options_.map_replacements.end()) {
     if (rit->second == nullptr) return fail(errc::invalid_argument, ctx + ": replacement is null");
@@ -142,10 +149,29 @@ Result<void> CollectionLoader::ensure_kconfig() {
     ms.max_entries = 1;
     ms.flags = map_flags::rdonly_prog;  // frozen once populated
     ms.contents.push_back(MapKV{std::vector<std::byte>(4), std::move(value)});
+    // The spec shows the map (the ELF loader sized it the same way); an edited spec that disagrees is refused
+    // rather than silently creating something else.
+    auto sit = spec_.maps.find(ms.name);
+    const bool in_spec = sit != spec_.maps.end() && sit->second.contents.empty();
+    if (in_spec && (sit->second.type != ms.type || sit->second.value_size != ms.value_size ||
+                    sit->second.max_entries != ms.max_entries)) {
+      std::string msg = "map .kconfig: spec ";  // appended: g++ 12 warns falsely on "lit" + temporary at -O3
+      msg += sit->second.to_string();
+      msg += " does not match the ";
+      msg += std::to_string(ms.value_size);
+      msg += "-byte value of the kconfig externs";
+      return fail(errc::invalid_argument, msg);
+    }
+    if (in_spec) ms.flags = sit->second.flags;
     auto m = Map::create(ms);
     if (!m) return unexpected(std::move(m).error().with_context("map .kconfig"));
-    kconfig_map_ = std::move(*m);
-    km.fd = kconfig_map_.fd();
+    if (in_spec) {
+      Map& placed = maps_.emplace(ms.name, std::move(*m)).first->second;
+      km.fd = placed.fd();
+    } else {
+      kconfig_map_ = std::move(*m);
+      km.fd = kconfig_map_.fd();
+    }
   }
   kconfig_ = std::move(km);
   return {};

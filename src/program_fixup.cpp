@@ -1,4 +1,5 @@
 #include "program_fixup.hpp"
+#include "kconfig_layout.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -267,19 +268,6 @@ Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const Progr
   return out;
 }
 
-// The type behind a VAR in the .kconfig/.ksyms DATASEC of `btf` for extern `name`, qualifiers skipped.
-Result<btf::Type> extern_type(const btf::Spec& btf, std::string_view section, std::string_view name) {
-  auto ds = btf.find(section, btf::Kind::datasec);
-  if (!ds) return fail(std::move(ds).error());
-  for (std::size_t i = 0; i < ds->vlen(); ++i) {
-    auto var = btf.type(ds->var_info(i).type);
-    if (!var || var->name() != name) continue;
-    if (var->kind() == btf::Kind::func) return *var;
-    return btf.resolve(var->ref());
-  }
-  return fail(errc::not_found, "extern " + std::string(name) + ": not in BTF section " + std::string(section));
-}
-
 // Encodes a kconfig value for an extern of BTF type `t` (size `size`) into `out`.
 Result<void> encode_kconfig(const kernel::KernelConfig* cfg, const ExternSpec& ext, const btf::Spec& btf, btf::Type t,
                             std::span<std::byte> out) {
@@ -325,9 +313,15 @@ Result<void> encode_kconfig(const kernel::KernelConfig* cfg, const ExternSpec& e
     return {};
   }
   if (t.kind() == btf::Kind::array) {
+    // char NAME[N]: any one-byte integer element holds a character.
+    auto elem = btf.resolve(t.array().elem);
+    if (!elem || elem->kind() != btf::Kind::int_ || elem->size() != 1)
+      return fail(errc::not_supported, "kconfig " + name + ": string extern must be an array of one-byte integers");
     auto s = cfg->string(name);
     if (!s) return fail(std::move(s).error());
-    const std::size_t n = std::min(s->size(), out.size() ? out.size() - 1 : 0);
+    // As cilium documents: the leading bytes that fit. A value of N or more bytes fills the array with no NUL
+    // (libbpf keeps N-1 and a NUL instead); a shorter one is NUL-padded (`out` starts zeroed).
+    const std::size_t n = std::min(s->size(), out.size());
     std::memcpy(out.data(), s->data(), n);
     return {};
   }
@@ -373,33 +367,24 @@ Result<ProgramBtf> load_program_btf(const ProgramSpec& program) {
 
 Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
                                              std::map<std::string, std::uint32_t, std::less<>>& offsets) {
+  const kernel::KernelConfig* cfg = nullptr;
+  if (auto c = kernel::KernelConfig::running(); c) cfg = *c;
+  return kconfig_value(spec, offsets, cfg);
+}
+
+Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
+                                             std::map<std::string, std::uint32_t, std::less<>>& offsets,
+                                             const kernel::KernelConfig* cfg) {
   std::vector<const ExternSpec*> kconfig;
   for (const auto& e : spec.externs)
     if (e.section == ".kconfig") kconfig.push_back(&e);
   std::vector<std::byte> value;
   if (kconfig.empty()) return value;
   if (!spec.btf) return fail(errc::malformed, ".kconfig externs without BTF");
-  const kernel::KernelConfig* cfg = nullptr;
-  if (auto c = kernel::KernelConfig::running(); c) cfg = *c;
 
-  struct Slot {
-    const ExternSpec* ext;
-    btf::Type type;
-    std::uint32_t offset, size;
-  };
-  std::vector<Slot> slots;
-  std::uint32_t end = 0;
-  for (const ExternSpec* e : kconfig) {
-    EBPF_TRY_CTX(btf::Type t, extern_type(*spec.btf, ".kconfig", e->name), "kconfig " + e->name);
-    EBPF_TRY_CTX(std::uint64_t size, spec.btf->size_of(t.id()), "kconfig " + e->name);
-    if (size == 0 || size > 4096) return fail(errc::malformed, "kconfig " + e->name + ": bad size " + std::to_string(size));
-    const std::uint32_t align = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::bit_floor(size), 8));
-    end = (end + align - 1) / align * align;
-    slots.push_back({e, t, end, static_cast<std::uint32_t>(size)});
-    end += static_cast<std::uint32_t>(size);
-  }
-  value.assign(end, std::byte{0});
-  for (const auto& s : slots) {
+  EBPF_TRY(KconfigLayout layout, kconfig_layout(*spec.btf, spec.externs));
+  value.assign(layout.size, std::byte{0});
+  for (const auto& s : layout.slots) {
     offsets[s.ext->name] = s.offset;
     auto r = encode_kconfig(cfg, *s.ext, *spec.btf, s.type, std::span<std::byte>(value).subspan(s.offset, s.size));
     if (!r) return fail(std::move(r).error());

@@ -15,6 +15,7 @@
 #include "ebpf/btf/handle.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/error.hpp"
+#include "ebpf/kernel/kconfig.hpp"
 #include "ebpf/program.hpp"
 #include "ebpf/sys/fd.hpp"
 
@@ -71,6 +72,10 @@ Result<ProgramBtf> load_program_btf(const ProgramSpec& program);
 // CONFIG_*) laid out by the extern types in `btf`. `offsets` receives each extern's position.
 Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
                                              std::map<std::string, std::uint32_t, std::less<>>& offsets);
+// The same from the config `cfg` (null: no config file, so only weak CONFIG_ externs succeed). Exposed for tests.
+Result<std::vector<std::byte>> kconfig_value(const CollectionSpec& spec,
+                                             std::map<std::string, std::uint32_t, std::less<>>& offsets,
+                                             const kernel::KernelConfig* cfg);
 
 struct FixupContext {
   // fd of the map named `name` (a map or data-section map); errc::not_found if there is none.

@@ -42,12 +42,21 @@ struct ExternSpec {
   friend bool operator==(const ExternSpec&, const ExternSpec&) = default;
 };
 
+// A data section of the object that the spec leaves out (so nothing is created for it): no instruction refers to
+// it. The seeds prune these; libbpf creates a map for every data section, so its view of the object has them.
+struct PrunedSection {
+  std::string name;
+  std::uint64_t size = 0;
+  friend bool operator==(const PrunedSection&, const PrunedSection&) = default;
+};
+
 class CollectionSpec {
  public:
   std::map<std::string, MapSpec> maps;          // by name; data-section maps are named after their section
   std::map<std::string, ProgramSpec> programs;  // by function name
   std::map<std::string, VariableSpec> variables;
   std::vector<ExternSpec> externs;
+  std::vector<PrunedSection> pruned_sections;  // informational: data sections not in `maps` (see PrunedSection)
   std::endian byte_order = std::endian::little;
   std::string license;              // of the object's license section (also in every ProgramSpec)
   std::uint32_t kernel_version = 0;  // of its version section

@@ -70,6 +70,11 @@ constexpr bool has_per_cpu_value(MapType t) noexcept {
   return t == MapType::percpu_hash || t == MapType::percpu_array || t == MapType::lru_percpu_hash ||
          t == MapType::percpu_cgroup_storage;
 }
+// Whether a map of type `t` takes a value size of the user's choosing. Ring buffers and arenas need 0, and a perf
+// event array 0 or 4 (4 is set at create): a BTF value type on those describes records, not the map's value.
+constexpr bool can_have_value_size(MapType t) noexcept {
+  return t != MapType::ringbuf && t != MapType::user_ringbuf && t != MapType::arena && t != MapType::perf_event_array;
+}
 // Map types whose values are file descriptors of other maps.
 constexpr bool can_store_map(MapType t) noexcept { return t == MapType::array_of_maps || t == MapType::hash_of_maps; }
 // Map types whose values are program file descriptors.

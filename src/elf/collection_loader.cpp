@@ -22,6 +22,7 @@
 #include "ebpf/btf/ext.hpp"
 #include "../btf/impl.hpp"  // the loader scans type kinds straight from the headers
 #include "deferred.hpp"
+#include "../kconfig_layout.hpp"
 
 namespace ebpf {
 
@@ -112,6 +113,7 @@ class Loader {
     return std::nullopt;
   }
   void add_extern(CollectionSpec& spec, const Symbol& sym, bool call);
+  Result<void> add_kconfig_map(CollectionSpec& spec) const;
 
   const elf::File& f_;
   std::vector<SectionInfo> info_;
@@ -386,13 +388,45 @@ Result<void> Loader::load_legacy_maps(CollectionSpec& spec) {
     const std::size_t n = si.symbols.size();
     if (n == 0) return fail(errc::malformed, ctx() + ": no symbols");
     if (sec.type == elf::SHT_NOBITS) return fail(errc::malformed, ctx() + ": no contents");
-    if (sec.size % n != 0) return fail(errc::malformed, ctx() + ": map descriptors are not of equal size");
-    const std::uint64_t size = sec.size / n;
     auto data = f_.data(sec);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t off = i * size;
-      const Symbol* sym = symbol_at(si, off);
-      if (!sym) return fail(errc::malformed, ctx() + ": missing symbol for map at offset " + std::to_string(off));
+    if (data.size() != sec.size) return fail(errc::malformed, ctx() + ": contents beyond the file");
+    // Where each definition lies. A compiler's object holds definitions of one size back to back, which the seeds
+    // find by dividing the section evenly; a statically linked object (bpftool gen object) concatenates the
+    // sections of its inputs, whose definitions may differ in size and be padded for alignment. When every symbol
+    // carries its size (clang's do), each definition is read at its symbol's offset for its symbol's size.
+    struct Def {
+      const Symbol* sym;
+      std::uint64_t off, size;
+    };
+    std::vector<Def> defs;
+    defs.reserve(n);
+    const bool sized = std::all_of(si.symbols.begin(), si.symbols.end(), [](const Symbol* s) { return s->size != 0; });
+    if (sized) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const Symbol* sym = si.symbols[i];  // sorted by offset
+        if (sym->value > sec.size || sym->size > sec.size - sym->value)
+          return fail(errc::malformed, ctx() + ": map " + str(sym->name) + ": definition at offset " +
+                                           std::to_string(sym->value) + " size " + std::to_string(sym->size) +
+                                           " beyond the section");
+        if (i + 1 < n && sym->value + sym->size > si.symbols[i + 1]->value)
+          return fail(errc::malformed, ctx() + ": map " + str(sym->name) + ": definition overlaps map " +
+                                           str(si.symbols[i + 1]->name));
+        defs.push_back({sym, sym->value, sym->size});
+      }
+    } else {
+      if (sec.size % n != 0) return fail(errc::malformed, ctx() + ": map descriptors are not of equal size");
+      const std::uint64_t size = sec.size / n;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t off = i * size;
+        const Symbol* sym = symbol_at(si, off);
+        if (!sym) return fail(errc::malformed, ctx() + ": missing symbol for map at offset " + std::to_string(off));
+        defs.push_back({sym, off, size});
+      }
+    }
+    for (const Def& def : defs) {
+      const Symbol* sym = def.sym;
+      const std::uint64_t off = def.off;
+      const std::uint64_t size = def.size;
       const std::string name = str(sym->name);
       if (spec.maps.contains(name)) return fail(errc::malformed, ctx() + ": map " + name + " already exists");
       const std::byte* p = data.data() + off;
@@ -641,6 +675,9 @@ Result<MapSpec> parse_btf_map(const BtfMapContext& ctx, const std::string& name,
         return fail(errc::malformed, "unrecognized field " + str(member.name) + " in BTF map definition");
     }
   }
+  // __type(value, T) on a map whose value size the kernel fixes documents the records it carries (bpf2go and
+  // skeletons read it) but is no size: keep the type, leave the size 0 (a perf event array gets 4 at create).
+  if (m.value_type != 0 && !can_have_value_size(m.type)) m.value_size = 0;
   return m;
 }
 
@@ -752,7 +789,11 @@ constexpr std::uint64_t kMaxNobitsDataSize = std::uint64_t{64} << 20;
 Result<void> Loader::load_data_sections(CollectionSpec& spec) {
   for (const auto& sec : f_.sections()) {
     const auto& si = info_[sec.index];
-    if (si.kind != Kind::data || si.references == 0) continue;  // unreferenced data sections are pruned
+    if (si.kind != Kind::data) continue;
+    if (si.references == 0) {  // unreferenced data sections are pruned, as the seeds do
+      spec.pruned_sections.push_back(PrunedSection{str(sec.name), sec.size});
+      continue;
+    }
     if (sec.size > 0xffffffffu)
       return fail(errc::malformed, "load data sections: data section " + str(sec.name) + ": contents exceed maximum size");
     // A NOBITS section's size is not bounded by the file: cap it so that a hostile header cannot make setting a
@@ -1389,6 +1430,26 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
   return {};
 }
 
+// The .kconfig externs live in a map of their own, which the spec shows as the seeds do: an array of one value laid
+// out by kconfig_layout, read-only for programs. It has no contents: Collection::load fills it from the running
+// kernel with the same layout.
+Result<void> Loader::add_kconfig_map(CollectionSpec& spec) const {
+  if (!btf_) return {};
+  if (std::none_of(spec.externs.begin(), spec.externs.end(), [](const ExternSpec& e) { return e.section == ".kconfig"; }))
+    return {};
+  EBPF_TRY_CTX(auto layout, detail::kconfig_layout(*btf_, spec.externs), "load kconfig");
+  if (spec.maps.contains(".kconfig")) return fail(errc::malformed, "load kconfig: map .kconfig already exists");
+  MapSpec m;
+  m.name = ".kconfig";
+  m.type = MapType::array;
+  m.key_size = 4;
+  m.value_size = layout.size;
+  m.max_entries = 1;
+  m.flags = map_flags::rdonly_prog;
+  spec.maps.emplace(m.name, std::move(m));
+  return {};
+}
+
 Result<CollectionSpec> Loader::run() {
   if (f_.machine() != elf::EM_BPF && f_.machine() != 0)
     return fail(errc::malformed, "not a BPF object: machine " + std::to_string(f_.machine()));
@@ -1423,6 +1484,7 @@ Result<CollectionSpec> Loader::run() {
       }
     }
   }
+  EBPF_TRY_VOID(add_kconfig_map(spec));
   return spec;
 }
 

@@ -91,3 +91,29 @@ TEST(ToolDisasm, ShowsSymbolsReferencesAndSourceLines) {
   run(tool() + " disasm " + obj + " nope 2>/dev/null", &status);
   EXPECT_NE(status, 0);
 }
+
+// What will be created: the .kconfig map is one of the maps, and an unreferenced data section is listed as pruned
+// (libbpf would create it; the seeds and ebpfpp do not). The keys above stay as they were: these are additions.
+TEST(ToolInspect, JsonShowsKconfigMapAndPrunedSections) {
+  for (const char* order : {"bpfel", "bpfeb"}) {
+    const auto obj = ebpf::test::bpf_object("coll_kconfig_str", order).string();
+    int status = -1;
+    auto out = run(tool() + " inspect --json " + obj, &status);
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("{\"name\":\".kconfig\",\"type\":\"array\",\"key_size\":4,\"value_size\":"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("\"max_entries\":1,\"flags\":128,\"map_extra\":0,\"pinning\":\"none\",\"inner_map\":null,"
+                       "\"contents\":0}"),
+              std::string::npos)
+        << out;
+    const auto maps = out.substr(0, out.find("\"programs\":["));
+    EXPECT_EQ(maps.find("{\"name\":\".bss\""), std::string::npos) << out;
+    EXPECT_NE(out.find("],\"pruned_sections\":[{\"name\":\".bss\",\"size\":24,\"reason\":\"unreferenced\"}],\"btf\":{"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(run(tool() + " inspect --json " + obj + " | python3 -c 'import json,sys; json.load(sys.stdin)' && echo ok"),
+              "ok\n");
+  }
+  auto human = run(tool() + " inspect " + ebpf::test::bpf_object("coll_kconfig_str").string());
+  EXPECT_NE(human.find("not created (no instruction refers to them):\n  .bss"), std::string::npos) << human;
+}

@@ -63,6 +63,16 @@ std::string json(const ebpf::CollectionSpec& spec) {
     j.end_object();
   }
   j.end_array();
+  // Data sections left out of the spec (nothing is created for them): libbpf would create these too.
+  j.key("pruned_sections").begin_array();
+  for (const auto& p : spec.pruned_sections) {
+    j.begin_object();
+    j.key("name").value(p.name);
+    j.key("size").value(p.size);
+    j.key("reason").value("unreferenced");
+    j.end_object();
+  }
+  j.end_array();
   j.key("btf");
   if (spec.btf) {
     j.begin_object();
@@ -113,6 +123,11 @@ void human(const ebpf::CollectionSpec& spec, std::string_view path) {
   for (const auto& [_, v] : spec.variables)
     std::printf("  %-24s %-20s %8llu %8llu\n", v.name.c_str(), v.section.c_str(),
                 static_cast<unsigned long long>(v.offset), static_cast<unsigned long long>(v.size));
+  if (!spec.pruned_sections.empty()) {
+    std::printf("\nnot created (no instruction refers to them):\n");
+    for (const auto& p : spec.pruned_sections)
+      std::printf("  %-24s %8llu bytes\n", p.name.c_str(), static_cast<unsigned long long>(p.size));
+  }
   if (!spec.externs.empty()) {
     std::printf("\nexterns (%zu):\n", spec.externs.size());
     for (const auto& e : spec.externs)
