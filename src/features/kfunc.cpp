@@ -50,7 +50,7 @@ Support have_kfunc(std::string_view name, ProgramType type) {
   auto key = std::make_pair(static_cast<std::uint32_t>(type), std::string(name));
   if (auto it = answers.find(key); it != answers.end()) return it->second;
   Support r = probe_kfunc(name, type);
-  if (r) answers.emplace(std::move(key), *r);
+  if (r && cacheable()) answers.emplace(std::move(key), *r);
   return r;
 }
 

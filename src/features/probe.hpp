@@ -88,6 +88,9 @@ class Answer {
   std::atomic<std::uint8_t> state_{0};
 };
 
+// Answers found while a fault hook is installed may be injected failures: they are not cached.
+inline bool cacheable() noexcept { return sys::detail::g_fault_hook == nullptr; }
+
 // Cached(answer, mutex, probe): the cached answer if there is one, otherwise run `probe` once under `mutex`
 // (callers asking the same question meanwhile wait for it) and cache a definite result.
 template <class Probe>
@@ -96,7 +99,7 @@ Support cached(Answer& answer, std::mutex& mutex, Probe&& probe) {
   std::lock_guard lock(mutex);
   if (answer.known()) return answer.value();
   Support r = probe();
-  if (r) answer.store(*r);
+  if (r && cacheable()) answer.store(*r);
   return r;
 }
 

@@ -229,7 +229,7 @@ Support have_attach_type(ProgramType type, AttachType attach) {
   if (!*have_type) return no();
   // Link probes take their own lock, so this one takes none: two racing first calls both probe, and agree.
   Support r = c.attach[t][a].known() ? Support(c.attach[t][a].value()) : probe_attach_type(type, attach);
-  if (r) c.attach[t][a].store(*r);
+  if (r && cacheable()) c.attach[t][a].store(*r);
   return r;
 }
 
