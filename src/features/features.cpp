@@ -18,12 +18,19 @@ namespace detail {
 Support probe_btf_feature(Feature f);
 Support probe_func_line_info(Feature f);
 
-bool has_all_bpf_capabilities() {
+namespace {
+bool has_effective_capability(unsigned cap) {
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capget, &hdr, data) != 0) return false;
-  return (data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) != 0;
+  return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
 }
+constexpr unsigned kCapBpf = 39;  // CAP_BPF, newer than some <linux/capability.h>
+}  // namespace
+
+bool has_all_bpf_capabilities() { return has_effective_capability(CAP_SYS_ADMIN); }
+
+bool has_bpf_capability() { return has_effective_capability(kCapBpf) || has_effective_capability(CAP_SYS_ADMIN); }
 
 }  // namespace detail
 
@@ -89,8 +96,9 @@ Support load_answer(std::span<const RawInsn> insns, Feature f, std::span<char> l
   LoadOutcome out = try_load(LoadSpec{}, insns, log);
   if (out.err == 0) return yes();
   if (out.err == EINVAL || out.err == E2BIG || out.err == EACCES) {
-    // EACCES is the verifier refusing the program: with a privileged caller that is "not supported".
-    if (out.err == EACCES && !has_all_bpf_capabilities()) return cannot_tell(out.err, to_string(f));
+    // The verifier refusing the program. Unprivileged callers get a stricter verifier (no loops, no calls, ...):
+    // only a refusal to a caller with CAP_BPF says the kernel lacks the feature.
+    if (!has_bpf_capability()) return cannot_tell(out.err, to_string(f));
     return no();
   }
   return cannot_tell(out.err, to_string(f));
@@ -254,6 +262,7 @@ Support probe_uprobe_multi() {
     std::uint32_t cnt = 1;
     std::uint32_t flags = 0;
     std::uint32_t pid = 0;
+    std::uint32_t pad = 0;  // the kernel refuses non-zero bytes past the last field it knows
   } tail;
   // "/" is not a regular file: a kernel with uprobe multi links says EBADF.
   return link_answer(try_link(prog->get(), 0, AttachType::trace_uprobe_multi, tail), EBADF,

@@ -71,6 +71,8 @@ sys::Fd load_int_btf(int* err);
 // Whether the process holds CAP_SYS_ADMIN (which bpf() accepts for every capability it asks for) in its
 // effective set.
 bool has_all_bpf_capabilities();
+// Whether it holds CAP_BPF or CAP_SYS_ADMIN.
+bool has_bpf_capability();
 
 // Answers.
 inline Support yes() { return true; }
