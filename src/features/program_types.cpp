@@ -134,8 +134,13 @@ Support program_helper(ProgramType type, std::int32_t helper_id) {
   if (needs_attach_target(type))
     return cannot_tell(0, type_context(type) + ": helpers depend on the attach target");
   const RawInsn insns[] = {call_insn(0, helper_id), exit_insn()};
+  const LoadSpec spec = load_spec_for(type);
+  // Without a log first: success, or EACCES (the verifier refusing the helper's uninitialised arguments, which it
+  // checks only after finding the helper) decide "yes" at the least cost. Other refusals are loaded again with a
+  // log to read why.
+  if (const int err = try_load(spec, insns, {}).err; err == 0 || err == EACCES) return yes();
   std::array<char, 512> log{};
-  LoadOutcome out = try_load(load_spec_for(type), insns, log);
+  LoadOutcome out = try_load(spec, insns, log);
   if (out.err == 0) return yes();
   // The helper lookup comes first in the verifier's check of a call: "invalid func" for an id it does not
   // know, "program of this type cannot use helper" (or "unknown func" before 5.x) for a known one this
