@@ -1,9 +1,10 @@
-// Map creation: pinning, inner-map templates, BTF with fallback, error hints, population, feature probes.
+// Map creation: pinning, inner-map templates, BTF with fallback, error hints, population.
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
 
+#include "ebpf/features/features.hpp"
 #include "ebpf/map.hpp"
 #include "map_internal.hpp"
 
@@ -27,16 +28,20 @@ std::string hex(std::span<const std::byte> bytes) {
   return out;
 }
 
-Result<void> probe(const char* feature, sys::MapCreateAttr attr) {
-  auto fd = sys::map_create(attr);
-  if (fd) return {};
-  return fail(errc::not_supported, std::string(feature) + " not supported by the kernel", fd.error().sys_errno());
-}
-
 // map.go's handleMapCreateError: the kernel's errno plus what probably caused it.
 Error create_error(const sys::MapCreateAttr& attr, const MapSpec& spec, const Error& err) {
   const int e = err.sys_errno();
   const std::string base = "map create: " + err.message();
+  // The kernel refusing the type itself (unknown, configured out, or refused to everyone, as arena maps are on
+  // some machines) is errc::not_supported; the probe decides, not the errno alone.
+  if (e == EINVAL || e == EPERM || e == EACCES || e == EOPNOTSUPP || e == kENOTSUPP) {
+    auto have = features::have_map_type(spec.type);
+    if (have && !*have && spec.type != MapType::unspec)
+      return Error::make(errc::not_supported,
+                         "map create: map type " + std::string(to_string(spec.type)) +
+                             " not supported by the kernel: " + err.message(),
+                         e);
+  }
   if (e == EPERM)
     return Error::make(err.code(), base + " (MEMLOCK may be too low, consider raising RLIMIT_MEMLOCK)", e);
   if (e == EINVAL && attr.max_entries == 0)
@@ -77,60 +82,22 @@ Error create_error(const sys::MapCreateAttr& attr, const MapSpec& spec, const Er
 
 namespace detail {
 
-Result<void> have_nested_maps() {
-  static const Result<void> r = []() -> Result<void> {
-    sys::MapCreateAttr inner{.map_type = 2, .key_size = 4, .value_size = 4, .max_entries = 1};
-    auto fd = sys::map_create(inner);
-    if (!fd) return fail(errc::not_supported, "nested maps not supported (requires Linux 4.12)", fd.error().sys_errno());
-    return probe("nested maps (requires Linux 4.12)",
-                 {.map_type = 12, .key_size = 4, .value_size = 4, .max_entries = 1,
-                  .inner_map_fd = static_cast<std::uint32_t>(fd->get())});
-  }();
-  return r;
+namespace {
+// Fails (errc::not_supported, naming the feature) only when the kernel is known to lack it: a probe that could
+// not tell leaves the caller's own error in charge.
+Result<void> known_missing(features::Feature f) {
+  auto have = features::have_bpf_feature(f);
+  if (have && !*have) return features::require(f);
+  return {};
 }
+}  // namespace
 
-Result<void> have_map_mutability_modifiers() {
-  static const Result<void> r =
-      probe("read-only/write-only map flags (requires Linux 5.2)",
-            {.map_type = 2, .key_size = 4, .value_size = 4, .max_entries = 1, .map_flags = map_flags::rdonly_prog});
-  return r;
-}
-
-Result<void> have_mmapable_maps() {
-  static const Result<void> r =
-      probe("mmapable maps (requires Linux 5.5)",
-            {.map_type = 2, .key_size = 4, .value_size = 4, .max_entries = 1, .map_flags = map_flags::mmapable});
-  return r;
-}
-
-Result<void> have_inner_maps() {
-  static const Result<void> r =
-      probe("inner map flag (requires Linux 5.10)",
-            {.map_type = 2, .key_size = 4, .value_size = 4, .max_entries = 1, .map_flags = map_flags::inner_map});
-  return r;
-}
-
-Result<void> have_no_prealloc_maps() {
-  static const Result<void> r =
-      probe("no_prealloc maps (requires Linux 4.6)",
-            {.map_type = 1, .key_size = 4, .value_size = 4, .max_entries = 1, .map_flags = map_flags::no_prealloc});
-  return r;
-}
-
-Result<void> have_batch_api() {
-  static const Result<void> r = []() -> Result<void> {
-    sys::MapCreateAttr a{.map_type = 1, .key_size = 4, .value_size = 4, .max_entries = 4};
-    auto fd = sys::map_create(a);
-    if (!fd) return fail(errc::not_supported, "batch map operations: probe map", fd.error().sys_errno());
-    std::uint32_t keys[2] = {1, 2}, values[2] = {3, 4};
-    sys::MapBatchAttr b{.keys = keys, .values = values, .count = 2, .map_fd = static_cast<std::uint32_t>(fd->get())};
-    if (long rc = sys::raw(sys::Cmd::map_update_batch, &b, sizeof b); rc < 0)
-      return fail(errc::not_supported, "batch map operations not supported (requires Linux 5.6)",
-                  static_cast<int>(-rc));
-    return {};
-  }();
-  return r;
-}
+Result<void> have_nested_maps() { return known_missing(features::Feature::nested_maps); }
+Result<void> have_map_mutability_modifiers() { return known_missing(features::Feature::map_mutability); }
+Result<void> have_mmapable_maps() { return known_missing(features::Feature::mmapable_maps); }
+Result<void> have_inner_maps() { return known_missing(features::Feature::inner_map_flag); }
+Result<void> have_no_prealloc_maps() { return known_missing(features::Feature::no_prealloc); }
+Result<void> have_batch_api() { return known_missing(features::Feature::batch_api); }
 
 }  // namespace detail
 

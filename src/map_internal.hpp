@@ -19,8 +19,8 @@ struct MapDims {
 };
 Result<MapDims> fixed_dims(const MapSpec& spec);
 
-// Feature probes (each creates a small map once and caches the answer). errc::not_supported with a
-// message naming the feature when the kernel lacks it.
+// Feature checks on top of ebpf::features (probed once per process). errc::not_supported with a message naming
+// the feature when the kernel is known to lack it; success when it has it or the probe could not tell.
 Result<void> have_nested_maps();
 Result<void> have_map_mutability_modifiers();
 Result<void> have_mmapable_maps();

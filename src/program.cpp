@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "ebpf/features/features.hpp"
 #include "ebpf/sys/bpf.hpp"
 
 namespace ebpf {
@@ -49,6 +50,14 @@ std::string reached_relocation(std::string_view log, std::string_view marker, co
   return {};
 }
 
+// A load refused before the verifier ran (no log) for a program type the kernel does not support.
+bool type_refused(int err, std::string_view log, ProgramType type) {
+  if (!log.empty() || type == ProgramType::unspec) return false;
+  if (err != EINVAL && err != EPERM && err != EACCES && err != EOPNOTSUPP && err != 524) return false;
+  auto have = features::have_program_type(type);
+  return have && !*have;
+}
+
 // Classifies a failed load from errno and the tail of the verifier log, as cilium/ebpf's heuristics do.
 Error load_error(int err, const std::vector<char>& log_buf, const LoadRequest& req) {
   const std::string_view log = log_text(log_buf);
@@ -61,7 +70,14 @@ Error load_error(int err, const std::vector<char>& log_buf, const LoadRequest& r
   errc code = err == EACCES || err == EINVAL ? errc::verifier_rejected : errc::sys;
   std::string msg = "load program";
   if (err == 524 || err == EOPNOTSUPP) code = errc::not_supported;
-  if (err == EPERM && log.empty()) {
+  if (type_refused(err, log, req.type)) {
+    // The kernel refused the program type itself (unknown, configured out, or refused to everyone): the type
+    // probe decides, not the errno alone.
+    code = errc::not_supported;
+    msg += ": program type ";
+    msg += to_string(req.type);
+    msg += " not supported by the kernel";
+  } else if (err == EPERM && log.empty()) {
     msg += " (MEMLOCK may be too low, or the program type needs privileges this process lacks)";
   } else if (err == EFAULT) {
     msg += " (hit a verifier bug: increase log_size_start to fit the log and check dmesg)";

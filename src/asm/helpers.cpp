@@ -214,6 +214,8 @@ constexpr std::string_view kNames[] = {
     "tcp_raw_check_syncookie_ipv6",
     "ktime_get_tai_ns",
     "user_ringbuf_drain",
+    "cgrp_storage_get",
+    "cgrp_storage_delete",
 };
 }  // namespace
 

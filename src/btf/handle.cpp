@@ -1,10 +1,11 @@
-// Loading BTF into the kernel, kernel BTF objects by id, and feature probes.
+// Loading BTF into the kernel, kernel BTF objects by id, and the BTF features the kernel has (from ebpf::features).
 #include "ebpf/btf/handle.hpp"
 
 #include <vector>
 
 #include "btf/impl.hpp"
 #include "ebpf/btf/builder.hpp"
+#include "ebpf/features/features.hpp"
 #include "ebpf/sys/bpf.hpp"
 
 namespace ebpf::btf {
@@ -77,65 +78,24 @@ Result<std::uint32_t> next_id(std::uint32_t start_id) { return sys::get_next_id(
 // ---- Feature probes ----
 
 namespace {
-bool loads(const Builder& b) {
-  auto blob = b.marshal();
-  if (!blob) return false;
-  sys::BtfLoadAttr attr{.btf = blob->data(), .btf_size = static_cast<std::uint32_t>(blob->size())};
-  auto r = sys::btf_load(attr);
-  return r.has_value();
+// A BTF kind counts as missing unless the probe says the kernel has it ("could not tell" included: the blob is
+// then sanitised, which every kernel accepts).
+bool has(features::Feature f) {
+  auto r = features::have_bpf_feature(f);
+  return r && *r;
 }
 }  // namespace
 
 Features probe_features() {
+  using features::Feature;
   Features f;
-  {
-    Builder b;
-    TypeId i = b.add_int("int", 4, kIntSigned);
-    Builder::ParamSpec p[] = {{"a", i}};
-    TypeId proto = b.add_func_proto(i, p);
-    b.add_func("f", proto, Linkage::static_);
-    f.func = loads(b);
-  }
-  {
-    Builder b;
-    TypeId i = b.add_int("int", 4, kIntSigned);
-    TypeId proto = b.add_func_proto(i, {});
-    b.add_func("f", proto, Linkage::global);
-    f.func_linkage = f.func && loads(b);
-  }
-  {
-    Builder b;
-    TypeId i = b.add_int("int", 4, kIntSigned);
-    TypeId v = b.add_var("x", i, Linkage::static_);
-    VarSecInfo vs[] = {{v, 0, 4}};
-    b.add_datasec(".data", 4, vs);
-    f.datasec = loads(b);
-  }
-  {
-    Builder b;
-    b.add_float("float", 4);
-    f.float_ = loads(b);
-  }
-  {
-    Builder b;
-    TypeId i = b.add_int("int", 4, kIntSigned);
-    TypeId v = b.add_var("x", i, Linkage::static_);
-    b.add_decl_tag("tag", v, -1);
-    f.decl_tag = loads(b);
-  }
-  {
-    Builder b;
-    TypeId i = b.add_int("int", 4, kIntSigned);
-    TypeId t = b.add_type_tag("tag", i);
-    b.add_ptr(t);
-    f.type_tag = loads(b);
-  }
-  {
-    Builder b;
-    Builder::EnumSpec e[] = {{"A", 1}};
-    b.add_enum64("e", e);
-    f.enum64 = loads(b);
-  }
+  f.func = has(Feature::btf_func);
+  f.func_linkage = f.func && has(Feature::btf_func_global);
+  f.datasec = has(Feature::btf_datasec);
+  f.float_ = has(Feature::btf_float);
+  f.decl_tag = has(Feature::btf_decl_tag);
+  f.type_tag = has(Feature::btf_type_tag);
+  f.enum64 = has(Feature::btf_enum64);
   return f;
 }
 

@@ -6,6 +6,8 @@
 #include "ebpf/btf/builder.hpp"
 #include "ebpf/btf/ext.hpp"
 #include "ebpf/btf/handle.hpp"
+#include "ebpf/features/features.hpp"
+#include "ebpf/kernel/version.hpp"
 #include "ebpf/sys/bpf.hpp"
 #include "ebpf/types.hpp"
 
@@ -156,14 +158,25 @@ class BtfKernel : public KernelTest {};
 
 TEST_F(BtfKernel, FeaturesAreProbed) {
   const Features& f = kernel_features();
-  // Linux 6.18 has every feature; the probes must find them (a failing probe would sanitise needlessly).
-  EXPECT_TRUE(f.func);
-  EXPECT_TRUE(f.func_linkage);
-  EXPECT_TRUE(f.datasec);
-  EXPECT_TRUE(f.float_);
-  EXPECT_TRUE(f.decl_tag);
-  EXPECT_TRUE(f.type_tag);
-  EXPECT_TRUE(f.enum64);
+  // The builder keeps what ebpf::features says the kernel has; every kind is in Linux 6.0 and later (a probe
+  // failing there would sanitise needlessly).
+  using features::Feature;
+  const std::pair<bool, Feature> kinds[] = {
+      {f.func, Feature::btf_func},         {f.func_linkage, Feature::btf_func_global},
+      {f.datasec, Feature::btf_datasec},   {f.float_, Feature::btf_float},
+      {f.decl_tag, Feature::btf_decl_tag}, {f.type_tag, Feature::btf_type_tag},
+      {f.enum64, Feature::btf_enum64},
+  };
+  auto running = kernel::running_version();
+  ASSERT_TRUE(running) << running.error().message();
+  for (auto [kept, feature] : kinds) {
+    auto have = features::have_bpf_feature(feature);
+    ASSERT_TRUE(have) << features::to_string(feature) << ": " << have.error().message();
+    EXPECT_EQ(kept, *have) << features::to_string(feature);
+    if (*running >= kernel::Version{6, 0, 0}) {
+      EXPECT_TRUE(kept) << features::to_string(feature);
+    }
+  }
 }
 
 TEST_F(BtfKernel, EveryTestObjectLoads) {

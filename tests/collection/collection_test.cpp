@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ebpf/collection.hpp"
+#include "ebpf/features/features.hpp"
 #include "ebpf/kernel/kallsyms.hpp"
 #include "ebpf/kernel/kconfig.hpp"
 #include "ebpf/sys/bpf.hpp"
@@ -453,6 +454,7 @@ TEST_F(CollectionKernel, TypedKsym) {
 }
 
 TEST_F(CollectionKernel, KfuncCall) {
+  EBPF_REQUIRE_KERNEL(features::have_kfunc("bpf_cast_to_kern_ctx", ProgramType::xdp), "kfunc bpf_cast_to_kern_ctx");
   CollectionSpec spec = spec_of("coll_kernel");
   auto objs = load_only(spec, {.programs = {"kfunc"}});
   ASSERT_TRUE(objs) << objs.error().message();
@@ -474,11 +476,15 @@ TEST_F(CollectionKernel, FreplaceReplacesAGlobalFunction) {
   ASSERT_EQ(spec.programs.at("replacement").type, ProgramType::ext);
   CollectionOptions opts;
   opts.attach_targets["replacement"] = &t;
+  auto have = features::have_program_type(ProgramType::ext);
+  ASSERT_TRUE(have) << have.error().message();
   auto ext = load_only(spec, {.programs = {"replacement"}}, opts);
-  if (!ext && ext.error().is(std::errc::operation_not_permitted)) {
-    // This kernel refuses trampolines (as for fentry): the load was the probe.
+  if (!*have) {
+    // Kernels that refuse extension programs (lockdown does, with EPERM): the load says not supported.
+    ASSERT_FALSE(ext);
+    EXPECT_TRUE(ext.error().is(errc::not_supported)) << ext.error().message();
     EXPECT_NE(ext.error().message().find("program replacement"), std::string::npos) << ext.error().message();
-    EBPF_SKIP_KERNEL_LACKS("BPF_PROG_TYPE_EXT loads (EPERM, probed)");
+    EBPF_SKIP_KERNEL_LACKS("BPF_PROG_TYPE_EXT (probed)");
   }
   ASSERT_TRUE(ext) << ext.error().message();
   auto info = ext->programs.at("replacement").info();
@@ -492,23 +498,28 @@ TEST_F(CollectionKernel, FreplaceReplacesAGlobalFunction) {
   EXPECT_NE(none.error().message().find("no target program"), std::string::npos) << none.error().message();
 }
 
-// This kernel refuses fentry/fexit (EPERM): loading one on a BPF program must then fail cleanly (no fd left, the
-// fixture checks) with an error naming the program, its section and the errno. Where the kernel allows it, the
-// program must load as a tracing program.
+// Where the kernel refuses tracing programs (EPERM under lockdown, as the probe finds), loading an fentry on a BPF
+// program must fail cleanly (no fd left, the fixture checks) with errc::not_supported and an error naming the
+// program, its section and the errno. Where the probe says the kernel has them, the program must load.
 TEST_F(CollectionKernel, FentryOnABpfProgramLoadsOrFailsCleanly) {
   CollectionSpec spec = spec_of("coll_extra");
   auto target = load_only(spec, {.programs = {"target"}});
   ASSERT_TRUE(target) << target.error().message();
   CollectionOptions opts;
   opts.attach_targets["on_target"] = &target->programs.at("target");
+  auto have = features::have_program_type(ProgramType::tracing);
+  ASSERT_TRUE(have) << have.error().message();
   auto f = load_only(spec, {.programs = {"on_target"}}, opts);
-  if (f) {
+  if (*have) {
+    ASSERT_TRUE(f) << f.error().message();
     auto info = f->programs.at("on_target").info();
     ASSERT_TRUE(info);
     EXPECT_EQ(info->type, ProgramType::tracing);
     return;
   }
+  ASSERT_FALSE(f);
   const std::string msg = f.error().message();
+  EXPECT_TRUE(f.error().is(errc::not_supported)) << msg;
   EXPECT_TRUE(f.error().is(std::errc::operation_not_permitted)) << msg;
   EXPECT_NE(msg.find("program on_target"), std::string::npos) << msg;
   EXPECT_NE(msg.find("section fentry/target"), std::string::npos) << msg;

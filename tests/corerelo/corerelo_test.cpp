@@ -18,6 +18,7 @@
 #include "ebpf/btf/handle.hpp"
 #include "ebpf/collection.hpp"
 #include "ebpf/collection_spec.hpp"
+#include "ebpf/features/features.hpp"
 #include "libbpf_compare.hpp"
 #include "support/kernel_test.hpp"
 
@@ -219,8 +220,9 @@ TEST_F(CoreRelo, AmbiguousCandidatesAreRefused) {
 TEST_F(CoreRelo, KernelBtf) {
   auto spec = ebpf::load_collection_spec(bpf_object("corerelo_kernel"));
   ASSERT_TRUE(spec) << spec.error().message();
+  if (!std::filesystem::exists("/sys/kernel/btf/vmlinux")) EBPF_SKIP_KERNEL_LACKS("kernel BTF (no /sys/kernel/btf/vmlinux)");
   auto vmlinux = ebpf::btf::kernel();
-  if (!vmlinux) EBPF_SKIP_KERNEL_LACKS("BTF");
+  ASSERT_TRUE(vmlinux) << vmlinux.error().message();
   auto coll = ebpf::Collection::load(*spec);
   ASSERT_TRUE(coll) << coll.error().message();
   const auto v = run_and_read<16>(*coll, "kernel_values");
@@ -243,8 +245,8 @@ TEST_F(CoreRelo, KernelBtf) {
 TEST_F(CoreRelo, ReadsCurrentTaskFields) {
   auto spec = ebpf::load_collection_spec(bpf_object("corerelo_task"));
   ASSERT_TRUE(spec) << spec.error().message();
+  EBPF_REQUIRE_KERNEL(ebpf::features::have_program_type(ebpf::ProgramType::syscall), "syscall programs");
   auto coll = ebpf::Collection::load(*spec);
-  if (!coll && coll.error().is(ebpf::errc::not_supported)) EBPF_SKIP_KERNEL_LACKS("syscall programs");
   ASSERT_TRUE(coll) << coll.error().message();
   auto p = coll->program("task_fields");
   ASSERT_TRUE(p);
@@ -270,6 +272,7 @@ TEST_F(CoreRelo, ReadsCurrentTaskFields) {
 
 // A single program loaded from its spec takes the target from ProgramOptions.
 TEST_F(CoreRelo, LoadProgramWithKernelTypes) {
+  EBPF_REQUIRE_KERNEL(ebpf::features::have_program_type(ebpf::ProgramType::syscall), "syscall programs");
   auto spec = ebpf::load_collection_spec(bpf_object("corerelo_task"));
   ASSERT_TRUE(spec) << spec.error().message();
   ebpf::ProgramOptions opts;

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "ebpf/features/features.hpp"
 #include "ebpf/map.hpp"
 #include "map_test_util.hpp"
 #include "support/kernel_test.hpp"
@@ -83,21 +84,16 @@ TEST_P(MapCreateType, CreatesAndReadsBack) {
     ASSERT_TRUE(btf.valid());
     opts.btf = {.fd = btf.get(), .key_type_id = test::kBtfInt, .value_type_id = test::kBtfInt};
   }
+  auto have = features::have_map_type(spec.type);
+  ASSERT_TRUE(have) << have.error().message();
   auto m = Map::create(spec, opts);
-  if (!m) {
-    // Skip only if the kernel refuses the plain attributes too (no ebpfpp logic involved).
-    auto fixed = spec.fixed_up();
-    ASSERT_TRUE(fixed);
-    sys::MapCreateAttr attr{.map_type = static_cast<std::uint32_t>(spec.type), .key_size = fixed->key_size,
-                            .value_size = fixed->value_size, .max_entries = fixed->max_entries,
-                            .map_flags = fixed->flags, .map_extra = spec.map_extra};
-    if (tc.needs_btf) {
-      attr.btf_fd = static_cast<std::uint32_t>(btf.get());
-      attr.btf_key_type_id = attr.btf_value_type_id = test::kBtfInt;
-    }
-    if (!can_store_map(spec.type) && !sys::map_create(attr).has_value()) EBPF_SKIP_KERNEL_LACKS(tc.name);
-    FAIL() << tc.name << ": " << m.error().message();
+  if (!*have) {
+    // The kernel refuses the type: the library says so with errc::not_supported.
+    ASSERT_FALSE(m) << tc.name;
+    EXPECT_TRUE(m.error().is(errc::not_supported)) << m.error().message();
+    EBPF_SKIP_KERNEL_LACKS(std::string(tc.name) + " maps (probed)");
   }
+  ASSERT_TRUE(m) << tc.name << ": " << m.error().message();
   EXPECT_EQ(m->type(), spec.type);
   EXPECT_EQ(m->name(), tc.name);
   auto info = m->info();
@@ -120,6 +116,7 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, MapCreateType, ::testing::ValuesIn(type_cases
 class MapCreate : public KernelTest {};
 
 TEST_F(MapCreate, StructOpsWithVmlinuxValueType) {
+  EBPF_REQUIRE_KERNEL(features::have_map_type(MapType::struct_ops), "struct_ops maps");
   // A struct_ops map needs a value type from vmlinux BTF; find one this kernel has.
   std::optional<test::VmlinuxType> vt;
   for (const char* name : {"bpf_struct_ops_bpf_dummy_ops", "bpf_struct_ops_tcp_congestion_ops"})
@@ -142,6 +139,7 @@ TEST_F(MapCreate, StructOpsWithVmlinuxValueType) {
 }
 
 TEST_F(MapCreate, ArenaWithUserAddressMapsThere) {
+  EBPF_REQUIRE_KERNEL(features::have_map_type(MapType::arena), "arena maps");
   MapSpec spec = make_spec(MapType::arena, 0, 0, 4, map_flags::mmapable, "arena");
   spec.map_extra = 1ull << 40;  // a page-aligned user address
   auto m = Map::create(spec);
@@ -154,6 +152,37 @@ TEST_F(MapCreate, ArenaWithUserAddressMapsThere) {
   std::uint64_t v = 0;
   ASSERT_TRUE(mem->read(8, v));
   EXPECT_EQ(v, 0xfeedu);
+}
+
+// A kernel that refuses arena maps to a caller who may create others (EPERM for that type only, as on some VMs):
+// the probe says "not supported" and creating one is errc::not_supported. Simulated with the fault hook: the
+// arena creation fails with EPERM, the probe's control map goes through.
+TEST_F(MapCreate, RefusedTypeIsNotSupported) {
+  static int calls;
+  calls = 0;
+  sys::set_fault_hook([](sys::Cmd cmd, void*) { return cmd == sys::Cmd::map_create && calls++ == 0 ? EPERM : 0; });
+  auto probe = features::uncached::map_type(MapType::arena);
+  sys::set_fault_hook(nullptr);
+  ASSERT_TRUE(probe) << probe.error().message();
+  EXPECT_FALSE(*probe);
+  EXPECT_EQ(calls, 2);  // the arena, then the control array
+
+  // Every creation refused with EPERM (no capability): the probe cannot tell, the error keeps its errno and hint.
+  sys::set_fault_hook([](sys::Cmd cmd, void*) { return cmd == sys::Cmd::map_create ? EPERM : 0; });
+  auto unknown = features::uncached::map_type(MapType::arena);
+  sys::set_fault_hook(nullptr);
+  ASSERT_FALSE(unknown);
+  EXPECT_TRUE(unknown.error().is(std::errc::operation_not_permitted)) << unknown.error().message();
+
+  // On this kernel, whichever answer the probe gives, Map::create agrees with it.
+  auto have = features::have_map_type(MapType::arena);
+  ASSERT_TRUE(have) << have.error().message();
+  auto m = Map::create(make_spec(MapType::arena, 0, 0, 2, map_flags::mmapable));
+  EXPECT_EQ(m.has_value(), *have) << (m ? "" : m.error().message());
+  if (!m) {
+    EXPECT_TRUE(m.error().is(errc::not_supported)) << m.error().message();
+    EXPECT_NE(m.error().message().find("map type arena not supported"), std::string::npos) << m.error().message();
+  }
 }
 
 TEST_F(MapCreate, HintMemlockOnEperm) {

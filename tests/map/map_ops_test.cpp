@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ebpf/features/features.hpp"
 #include "ebpf/map.hpp"
 #include "map_test_util.hpp"
 #include "support/kernel_test.hpp"
@@ -553,6 +554,7 @@ TEST_F(MapOps, MemoryOfMmapableArray) {
 }
 
 TEST_F(MapOps, ArenaMemoryIsMaxEntriesPages) {
+  EBPF_REQUIRE_KERNEL(features::have_map_type(MapType::arena), "arena maps");
   Map a = make(MapType::arena, 0, 0, 3, map_flags::mmapable);
   auto mem = a.memory();
   ASSERT_TRUE(mem) << mem.error().message();

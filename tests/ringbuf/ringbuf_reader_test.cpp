@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ebpf/collection.hpp"
+#include "ebpf/features/features.hpp"
 #include "ebpf/map.hpp"
 #include "ebpf/ringbuf/reader.hpp"
 #include "support/kernel_test.hpp"
@@ -32,8 +33,9 @@ class RingbufReader : public test::KernelTest {
     if (IsSkipped()) return;
     auto spec = load_collection_spec(test::bpf_object("ringbuf_records"));
     ASSERT_TRUE(spec) << spec.error().message();
+    EBPF_REQUIRE_KERNEL(features::have_map_type(MapType::ringbuf), "ring buffer maps");
+    EBPF_REQUIRE_KERNEL(features::have_program_type(ProgramType::syscall), "syscall programs");
     auto coll = Collection::load(*spec);
-    if (!coll && coll.error().is(errc::not_supported)) EBPF_SKIP_KERNEL_LACKS(coll.error().message());
     ASSERT_TRUE(coll) << coll.error().message();
     coll_.emplace(std::move(*coll));
   }

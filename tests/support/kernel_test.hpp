@@ -41,4 +41,13 @@ class KernelTest : public ::testing::Test {
 // shown that the kernel really lacks the feature.
 #define EBPF_SKIP_KERNEL_LACKS(feature) GTEST_SKIP() << "kernel lacks " << (feature)
 
+// Asks a probe of ebpf::features (a Support, i.e. Result<bool>) and skips when it says the kernel lacks
+// `feature`. A probe that could not tell is a failure: the test would otherwise assert or skip on a guess.
+#define EBPF_REQUIRE_KERNEL(probe, feature)                                                      \
+  do {                                                                                          \
+    const auto ebpf_have_ = (probe);                                                            \
+    ASSERT_TRUE(ebpf_have_) << "probe " << (feature) << ": " << ebpf_have_.error().message();   \
+    if (!*ebpf_have_) EBPF_SKIP_KERNEL_LACKS(std::string(feature) + " (probed)");              \
+  } while (0)
+
 }  // namespace ebpf::test

@@ -217,6 +217,8 @@ enum class HelperId : std::int32_t {
   tcp_raw_check_syncookie_ipv6 = 207,
   ktime_get_tai_ns = 208,
   user_ringbuf_drain = 209,
+  cgrp_storage_get = 210,
+  cgrp_storage_delete = 211,
 };
 
 // The helper's name without the bpf_ prefix ("map_lookup_elem"), or empty for an unknown id.

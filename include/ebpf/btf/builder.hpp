@@ -13,7 +13,7 @@
 
 namespace ebpf::btf {
 
-// BTF features the kernel may lack. Probed once per process by loading tiny blobs (see probe_features()).
+// BTF features the kernel may lack, as ebpf::features probes them (once per process, by loading tiny blobs).
 struct Features {
   bool func = true;          // FUNC / FUNC_PROTO
   bool func_linkage = true;  // FUNC with global/extern linkage
@@ -27,7 +27,7 @@ struct Features {
 // What the running kernel supports, probed once (thread-safe). Without bpf() access every feature is
 // reported missing.
 const Features& kernel_features();
-// The probes themselves (not cached).
+// The same, asked of ebpf::features again (its answers are cached there).
 Features probe_features();
 
 struct MarshalOptions {
