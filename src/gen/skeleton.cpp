@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include "ebpf/btf/btf.hpp"
@@ -61,6 +62,7 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
   btf::Spec empty;
   const btf::Spec& btf = spec.btf ? *spec.btf : empty;
   detail::TypeWriter types(btf, spec.byte_order, scope, "  ", cls);
+  types.share(std::set<std::string>(options.shared_types.begin(), options.shared_types.end()));
   std::string notes;  // comments on what could not be typed
 
   // Data sections with variables: their accessor and struct names come before BTF type names.
@@ -124,6 +126,8 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
   h += "#pragma once\n\n";
   h += "#include <array>\n#include <bit>\n#include <cstddef>\n#include <cstdint>\n#include <filesystem>\n#include <span>\n\n";
   h += "#include <ebpf/skeleton/core.hpp>\n\n";
+  for (const auto& inc : options.includes) h += "#include " + c_string(inc) + "\n";
+  if (!options.includes.empty()) h += "\n";
   if (!options.name_space.empty()) h += "namespace " + options.name_space + " {\n\n";
   h += "class " + cls + " {\n public:\n";
   h += types.text();

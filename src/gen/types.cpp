@@ -71,7 +71,10 @@ Result<TypeWriter::Spelling> TypeWriter::spell(btf::TypeId id, int depth) {
         }
       }
       EBPF_TRY(std::string n, name_of(t));
-      if (!defined_.contains(t.id())) EBPF_TRY_VOID(define_enum(t, n));
+      if (!defined_.contains(t.id())) {
+        if (shared_.contains(std::string(t.name()))) EBPF_TRY_VOID(define_shared(t, n));
+        else EBPF_TRY_VOID(define_enum(t, n));
+      }
       return Spelling{n, ""};
     }
     case btf::Kind::struct_:
@@ -79,7 +82,8 @@ Result<TypeWriter::Spelling> TypeWriter::spell(btf::TypeId id, int depth) {
       EBPF_TRY(std::string n, name_of(t));
       if (!defined_.contains(t.id())) {
         if (defining_.contains(t.id())) return unexpected(unsupported(btf_, id, "contains itself"));
-        EBPF_TRY_VOID(define_record(t, n));
+        if (!t.name().empty() && shared_.contains(std::string(t.name()))) EBPF_TRY_VOID(define_shared(t, n));
+        else EBPF_TRY_VOID(define_record(t, n));
       }
       return Spelling{n, ""};
     }
@@ -180,6 +184,48 @@ Result<void> TypeWriter::define_enum(const btf::Type& t, const std::string& name
   text += t.vlen() == 0 ? "};\n" : "\n" + indent_ + "};\n";
   text += indent_ + "static_assert(sizeof(" + name + ") == " + std::to_string(t.size()) + ");\n\n";
   out_ += text;
+  return {};
+}
+
+void TypeWriter::shared_asserts(const btf::Type& t, const std::string& prefix, std::uint32_t base,
+                                std::vector<Assert>& out, int depth) const {
+  if (depth > kMaxDepth) return;
+  for (std::size_t i = 0; i < t.vlen(); ++i) {
+    btf::Member m = t.member(i);
+    if (m.bitfield_size != 0) continue;  // offsetof cannot name a bitfield; sizeof still covers it
+    const std::uint32_t off = base + m.bit_offset / 8;
+    auto mt = btf_.skip_qualifiers(m.type, false);
+    const bool anon = mt && mt->is_struct_or_union() && mt->name().empty();
+    if (!m.name.empty()) out.push_back({prefix + std::string(m.name), off});
+    if (anon) shared_asserts(*mt, m.name.empty() ? prefix : prefix + std::string(m.name) + ".", off, out, depth + 1);
+  }
+}
+
+Result<void> TypeWriter::define_shared(const btf::Type& t, const std::string& name) {
+  defined_.insert(t.id());
+  const std::string c_name(t.name());
+  std::string text = indent_ + "using " + name + " = ::" + c_name + ";  // from a shared header\n";
+  if (t.is_enum()) {
+    text += indent_ + "static_assert(sizeof(" + name + ") == " + std::to_string(t.size()) + ");\n";
+    for (std::size_t i = 0; i < t.vlen(); ++i) {
+      btf::EnumValue e = t.enumerator(i);
+      std::uint64_t bits = e.value;
+      if (t.kind() == btf::Kind::enum_) bits &= 0xffffffffu;
+      // Compared as the BTF stores them: the low t.size() bytes.
+      const std::string mask = t.size() >= 8 ? "" : " & 0x" + std::string(t.size() * 2, 'f') + "ull";
+      text += indent_ + "static_assert((static_cast<unsigned long long>(::" + std::string(e.name) + ")" + mask +
+              ") == " + std::to_string(bits) + "ull);\n";
+    }
+  } else {
+    EBPF_TRY(std::uint32_t align, btf_.align_of(t.id()));
+    text += indent_ + "static_assert(sizeof(" + name + ") == " + std::to_string(t.size()) + " && alignof(" + name +
+            ") == " + std::to_string(align) + ");\n";
+    std::vector<Assert> asserts;
+    shared_asserts(t, "", 0, asserts, 0);
+    for (const Assert& a : asserts)
+      text += indent_ + "static_assert(offsetof(" + name + ", " + a.designator + ") == " + std::to_string(a.offset) + ");\n";
+  }
+  out_ += text + "\n";
   return {};
 }
 

@@ -39,6 +39,10 @@ class TypeWriter {
   // Asserts sizeof and offsetof.
   Result<void> define_section(const std::string& name, std::vector<Field> fields, std::uint32_t size);
 
+  // Named structs, unions and enums the user's own header defines (SkeletonOptions::shared_types): they are
+  // not defined but aliased from the global namespace, with the same asserts.
+  void share(std::set<std::string> names) { shared_ = std::move(names); }
+
   [[nodiscard]] const std::string& text() const noexcept { return out_; }
 
  private:
@@ -70,6 +74,9 @@ class TypeWriter {
   Result<std::string> name_of(const btf::Type& t);
   Result<void> define_record(const btf::Type& t, const std::string& name);
   Result<void> define_enum(const btf::Type& t, const std::string& name);
+  Result<void> define_shared(const btf::Type& t, const std::string& name);
+  void shared_asserts(const btf::Type& t, const std::string& prefix, std::uint32_t base, std::vector<Assert>& out,
+                      int depth) const;
   Result<Body> layout(const std::vector<Field>& fields, std::uint32_t size, std::uint32_t align, bool is_union,
                       Context& ctx);
   Result<std::string> int_name(const btf::Type& t) const;
@@ -91,6 +98,7 @@ class TypeWriter {
   std::string indent_;
   std::string qualifier_;
   std::set<std::string> qualify_;  // member names of the struct being written
+  std::set<std::string> shared_;
   std::string out_;
   std::map<btf::TypeId, std::string> names_;  // named (or typedef-named) types and their C++ names
   std::set<btf::TypeId> defined_;

@@ -1,4 +1,5 @@
 // ebpfpp gen skeleton OBJECT [--name NAME] [--namespace NS] [-o|--output FILE]
+//                    [--include HEADER ...] [--shared-types NAME,...]
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -46,7 +47,7 @@ int run(Args args) {
   std::vector<std::string_view> spelled(args.begin(), args.end());
   for (auto& a : spelled)
     if (a == "-o") a = "--output";
-  ArgScanner scan(spelled, {}, {"--name", "--namespace", "--output"});
+  ArgScanner scan(spelled, {}, {"--name", "--namespace", "--output", "--shared-types", "--include"});
   if (!scan.ok()) return usage_error("gen", scan.error());
   const auto& pos = scan.positional();
   if (pos.size() != 2 || pos[0] != "skeleton") return usage_error("gen", "expected: gen skeleton OBJECT");
@@ -61,6 +62,14 @@ int run(Args args) {
   options.name_space = std::string(scan.option("--namespace").value_or(""));
   options.object_name = file_name;
   options.object = *bytes;
+  for (std::string_view list : scan.options("--shared-types")) {
+    while (!list.empty()) {
+      std::size_t comma = list.find(',');
+      if (std::string_view n = list.substr(0, comma); !n.empty()) options.shared_types.emplace_back(n);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  for (std::string_view inc : scan.options("--include")) options.includes.emplace_back(inc);
   auto header = ebpf::gen::generate_skeleton(*spec, options);
   if (!header) return report(header.error().with_context("gen skeleton " + file_name));
   if (auto out = scan.option("--output")) {
@@ -72,7 +81,7 @@ int run(Args args) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-const Registration reg{{"gen", "gen skeleton OBJECT [--name NAME] [--namespace NS] [-o FILE]",
+const Registration reg{{"gen", "gen skeleton OBJECT [--name NAME] [--namespace NS] [-o FILE] [--include H] [--shared-types T,...]",
                         "write a typed C++ skeleton header for an object (types, maps, programs, variables)", &run}};
 
 }  // namespace

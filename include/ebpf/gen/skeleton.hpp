@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/error.hpp"
@@ -38,6 +39,12 @@ struct SkeletonOptions {
   std::string name_space;    // enclosing namespace ("a::b"); empty: the global namespace
   std::string object_name;   // the object's file name, for comments and error messages
   std::span<const std::byte> object;  // the object's bytes, embedded in the header; empty: open() takes a path only
+  // Types the user's own C header defines (shared by the .bpf.c and the C++ program): by C name ("event" for
+  // struct event, enum mode, ...). The skeleton includes `includes` and, instead of defining these types, aliases
+  // the header's (`using event = ::event;`) followed by the same sizeof / alignof / offsetof asserts (and the
+  // enumerators' values): a struct changed in the header but not regenerated stops the build.
+  std::vector<std::string> shared_types;
+  std::vector<std::string> includes;  // written as #include "..."
 };
 
 // The skeleton header for `spec`. errc::not_supported names a BTF type that has no C++ layout equivalent
