@@ -54,8 +54,8 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
   const std::string cls = cxx_identifier(options.name);
   // Names in the class's scope: its own members first, so that BTF names yield to them.
   Scope scope;
-  for (const char* n : {"maps", "progs", "open", "load", "spec", "core", "object", "byte_order", "open_core", "bind",
-                        "core_", "maps_type", "progs_type"})
+  for (const char* n : {"maps", "progs", "open", "load", "attach", "detach", "spec", "core", "object", "byte_order",
+                        "open_core", "bind", "core_", "maps_type", "progs_type"})
     scope.reserve(n);
   scope.reserve(cls);
 
@@ -124,7 +124,7 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
   h += "// Names and types follow ebpf/gen/skeleton.hpp (C++ keywords and collisions get a trailing '_').\n";
   if (!little) h += "// The object is big-endian: multi-byte values in maps and sections are in that byte order.\n";
   h += "#pragma once\n\n";
-  h += "#include <array>\n#include <bit>\n#include <cstddef>\n#include <cstdint>\n#include <filesystem>\n#include <span>\n\n";
+  h += "#include <array>\n#include <bit>\n#include <cstddef>\n#include <cstdint>\n#include <filesystem>\n#include <map>\n#include <span>\n#include <string>\n\n";
   h += "#include <ebpf/skeleton/core.hpp>\n\n";
   for (const auto& inc : options.includes) h += "#include " + c_string(inc) + "\n";
   if (!options.includes.empty()) h += "\n";
@@ -155,6 +155,18 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
       h += "    core_.take(" + c_string(name) + ", progs." + again.add(name) + ");\n";
   }
   h += "    bind();\n    return {};\n  }\n\n";
+  h += "  // After load(): attaches every program whose section names its attach point (the rules of\n";
+  h += "  // ebpf::Collection::attach_all); `targets` by program name for those that need one (uprobe \"path:symbol\",\n";
+  h += "  // an XDP interface, a cgroup...). All or nothing; the links live until detach() or destruction.\n";
+  h += "  ebpf::Result<void> attach(const std::map<std::string, std::string, std::less<>>& targets = {}) {\n";
+  {
+    Scope again;
+    std::string list;
+    for (const auto& [name, p] : spec.programs)
+      list += std::string(list.empty() ? "" : ", ") + "{" + c_string(name) + ", &progs." + again.add(name) + "}";
+    h += "    return core_.attach({" + list + "}, targets);\n  }\n";
+  }
+  h += "  void detach() noexcept { core_.detach(); }\n\n";
   for (const Section& s : sections) {
     h += "  // " + s.map + ": before load() the initial value (changes go into the spec); after load() the kernel's\n";
     h += "  // memory" + std::string(s.map.starts_with(".rodata") ? ", read-only (the map is frozen)" : ", read and written without a syscall") +

@@ -1,7 +1,10 @@
 // Run-time support of generated skeletons.
 #include "ebpf/skeleton/core.hpp"
 
+#include <algorithm>
 #include <variant>
+
+#include "ebpf/link/auto_attach.hpp"
 #include <vector>
 
 namespace ebpf::skeleton {
@@ -87,6 +90,24 @@ void Core::take(std::string_view name, Map& out) {
 
 void Core::take(std::string_view name, Program& out) {
   if (auto p = collection_.detach_program(name)) out = std::move(*p);
+}
+
+Result<void> Core::attach(std::initializer_list<std::pair<std::string_view, const Program*>> programs,
+                          const std::map<std::string, std::string, std::less<>>& targets) {
+  std::vector<Link> links;
+  links.reserve(programs.size());
+  for (const auto& [name, program] : programs) {
+    if (program == nullptr || !program->valid()) continue;  // not loaded (unspecified type)
+    auto t = targets.find(name);
+    const std::string_view target = t == targets.end() ? std::string_view{} : std::string_view(t->second);
+    if (!link::auto_attachable(*program, !target.empty())) continue;
+    auto l = program->attach(target);
+    // Returning drops `links`: what this call attached is detached again.
+    if (!l) return unexpected(std::move(l).error().with_context("skeleton: attach program " + std::string(name)));
+    links.push_back(std::move(*l));
+  }
+  for (Link& l : links) links_.push_back(std::move(l));
+  return {};
 }
 
 std::uint64_t read_bits(const void* base, std::uint32_t offset, std::uint32_t bits, std::endian order) noexcept {

@@ -9,8 +9,11 @@
 #include <cstring>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "coll_globals.skel.hpp"
 #include "ringbuf_records.skel.hpp"
+#include "skel_attach.skel.hpp"
 #include "skel_vars.skel.hpp"
 #include "support/kernel_test.hpp"
 
@@ -203,6 +206,28 @@ TEST_F(Skeleton, UntypedMapsAreLiveMaps) {
   ASSERT_TRUE(skel->load());
   EXPECT_EQ(skel->maps.events.type(), ebpf::MapType::ringbuf);
   EXPECT_TRUE(skel->progs.produce.valid());
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Skeleton, AttachFromSectionsAndDetach) {
+  using A = bpfel::skel_attach;
+  auto skel = A::open();
+  ASSERT_TRUE(skel) << skel.error().message();
+  ASSERT_TRUE(skel->load());
+  skel->bss()->target_tgid = static_cast<std::uint32_t>(::getpid());  // through the mapping, after load
+  auto r = skel->attach();
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(skel->core().links().size(), 1u) << "the syscall program has no attach point and is skipped";
+  for (int i = 0; i < 5; ++i) (void)::getppid();
+  const std::uint64_t seen = skel->bss()->hits;
+  EXPECT_GE(seen, 5u);
+  skel->detach();
+  EXPECT_TRUE(skel->core().links().empty());
+  for (int i = 0; i < 5; ++i) (void)::getppid();
+  EXPECT_EQ(skel->bss()->hits, seen) << "detached: no more counting";
 }
 
 }  // namespace

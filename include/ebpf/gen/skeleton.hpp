@@ -4,6 +4,8 @@
 //   * C++ types for every BTF type the object's maps and data sections use, each followed by static_asserts on
 //     sizeof, alignof and every member's offsetof as BTF gives them (a layout mismatch fails at compile time);
 //   * `class NAME` with open() (the object's bytes embedded in the header), open(path), load(options),
+//     attach(targets) / detach() (every program whose section names its attach point, Collection::attach_all's
+//     rules; the links are kept in the skeleton),
 //     `maps.<name>` (ebpf::TypedMap<K, V> where BTF gives key and value types, else ebpf::Map),
 //     `progs.<name>` (ebpf::Program) and one accessor per data section (`bss()`, `data()`, `rodata()`, ...)
 //     returning a typed struct of the section's variables.

@@ -7,16 +7,19 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ebpf/collection.hpp"
 #include "ebpf/collection_spec.hpp"
 #include "ebpf/error.hpp"
+#include "ebpf/link/link.hpp"
 #include "ebpf/map.hpp"
 #include "ebpf/program.hpp"
 
@@ -70,10 +73,23 @@ class Core {
     return {};
   }
 
+  // Attaches `programs` (name, program) where their sections say, with the rules of Collection::attach_all:
+  // programs that cannot attach from their section alone (syscall, socket filters, a bare "uprobe" or "xdp"
+  // section...) and have no entry in `targets` are skipped; `targets` gives Program::attach targets by program
+  // name. All or nothing: on failure every link made by this call is detached and the error names the program.
+  // The links are kept until detach() or destruction. What each attach kind needs of the kernel is documented
+  // in ebpf/link/.
+  Result<void> attach(std::initializer_list<std::pair<std::string_view, const Program*>> programs,
+                      const std::map<std::string, std::string, std::less<>>& targets = {});
+  // Detaches every link attach() made.
+  void detach() noexcept { links_.clear(); }
+  [[nodiscard]] std::vector<Link>& links() noexcept { return links_; }
+
  private:
   CollectionSpec spec_;
   Collection collection_;
   std::map<std::string, Memory, std::less<>> memory_;
+  std::vector<Link> links_;
   bool loaded_ = false;
 };
 
