@@ -69,8 +69,9 @@ Result<std::string> generate_skeleton(const CollectionSpec& spec, const Skeleton
   std::vector<Section> sections;
   for (const auto& [name, m] : spec.maps) {
     if (!is_data_section(m)) continue;
+    const std::string& section = name;  // clang 14 cannot capture structured bindings
     bool has_vars = std::any_of(spec.variables.begin(), spec.variables.end(),
-                                [&](const auto& v) { return v.second.section == name; });
+                                [&](const auto& v) { return v.second.section == section; });
     if (!has_vars) continue;
     std::string base = cxx_identifier(std::string_view(name).substr(1));
     Section s{name, scope.add(base), "", "", m.value_size};
