@@ -39,6 +39,13 @@ typedef struct {
   __u16 port;
 } endpoint_t;
 
+// On the wire: no padding (the skeleton marks it packed).
+struct __attribute__((packed)) wire {
+  __u8 kind;
+  __u32 len;
+  __u16 port;
+};
+
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 16);
@@ -72,6 +79,7 @@ volatile __u64 last_result;
 volatile struct point last_point;
 volatile __s32 class;  // a C++ keyword: `class_` in the skeleton
 volatile __u32 inputs[4];
+volatile struct wire last_wire;
 
 struct args {
   __u32 value;
@@ -91,6 +99,9 @@ int compute(struct args *ctx) {
   class = -42;
   inputs[counter & 3] = ctx->value;
   packed_flags.tail = packed_flags.tail + 1;
+  last_wire.kind = 3;
+  last_wire.len = ctx->value;
+  last_wire.port = 8080;
 
   __u32 k = 0;
   __u64 *t = bpf_map_lookup_elem(&totals, &k);

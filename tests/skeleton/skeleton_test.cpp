@@ -101,6 +101,12 @@ TEST_F(Skeleton, RunReadsConfigurationAndWritesVariablesAndMaps) {
   EXPECT_EQ(bss.inputs[1], 4u);
   EXPECT_EQ(bss.inputs[2], 6u);
   EXPECT_EQ(skel->data()->packed_flags.tail, 9u);  // incremented by each run
+  static_assert(sizeof(Vars::wire) == 7 && alignof(Vars::wire) == 1);
+  Vars::wire w;
+  std::memcpy(&w, &bss.last_wire, sizeof w);  // a packed struct: copied out rather than bound by reference
+  EXPECT_EQ(w.kind, 3);
+  EXPECT_EQ(w.len, 6u);
+  EXPECT_EQ(w.port, 8080);
 
   // Writes through the mapping are what the program sees next.
   skel->data()->base = 1;
@@ -140,7 +146,7 @@ TEST_F(Skeleton, RunReadsConfigurationAndWritesVariablesAndMaps) {
 
   // The untyped per-CPU map and the data-section maps are plain ebpf::Map.
   EXPECT_EQ(skel->maps.scratch.type(), ebpf::MapType::percpu_array);
-  EXPECT_EQ(skel->maps.bss.value_size(), 44u);
+  EXPECT_EQ(skel->maps.bss.value_size(), 51u);  // 44 + the packed 7-byte wire
 }
 
 TEST_F(Skeleton, RodataIsFrozenAndMappedReadOnly) {

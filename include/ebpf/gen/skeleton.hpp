@@ -6,7 +6,8 @@
 //   * `class NAME` with open() (the object's bytes embedded in the header), open(path), load(options),
 //     attach(targets) / detach() (every program whose section names its attach point, Collection::attach_all's
 //     rules; the links are kept in the skeleton),
-//     `maps.<name>` (ebpf::TypedMap<K, V> where BTF gives key and value types, else ebpf::Map),
+//     `maps.<name>` (ebpf::TypedMap<K, V> for hash, array, LRU hash and LPM trie maps whose key and value types
+//     BTF gives; ebpf::Map for the others: per-CPU maps, fd maps, ring buffers, data sections...),
 //     `progs.<name>` (ebpf::Program) and one accessor per data section (`bss()`, `data()`, `rodata()`, ...)
 //     returning a typed struct of the section's variables.
 //
