@@ -350,6 +350,26 @@ TEST_F(TracingLink, Kprobe) {
   EXPECT_EQ(count(kKprobe), n);
 }
 
+TEST_F(TracingLink, StructOpsRefusesOtherMaps) {
+  auto l = link::attach_struct_ops(map("counts"));
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::invalid_argument)) << l.error().message();
+  EXPECT_NE(l.error().message().find("struct_ops map counts"), std::string::npos) << l.error().message();
+}
+
+TEST_F(TracingLink, ClosedProgramAndEmptyLink) {
+  Program closed;
+  auto l = link::attach_tracepoint(closed, {.category = "syscalls", .name = "sys_enter_getpid"});
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::closed));
+  Link empty;
+  EXPECT_EQ(empty.fd(), -1);
+  EXPECT_FALSE(empty.info());
+  EXPECT_TRUE(empty.info().error().is(errc::closed));
+  EXPECT_FALSE(empty.pin("/sys/fs/bpf/never"));
+  EXPECT_TRUE(empty.close());
+}
+
 TEST_F(TracingLink, KprobeNotSupportedIsClear) {
   auto l = link::attach_kprobe(prog("on_kprobe"), {.symbol = "do_nanosleep", .retprobe = true});
   if (l) GTEST_SKIP() << "this kernel has kprobes";
