@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ebpf/sys/bpf.hpp"
+#include "map_internal.hpp"
 #include "program_fixup.hpp"
 #include "program_load.hpp"
 #include "verifier_report_detail.hpp"
@@ -78,6 +79,18 @@ bool map_accepts_btf(const MapSpec& spec) {
   return true;
 }
 
+// Data sections holding variables are created BPF_F_MMAPABLE where the kernel allows it (Linux 5.5), as libbpf
+// does: skeletons then read and write the variables through a mapping, without a syscall. Pinned sections are
+// left as the spec says, so that their pins stay compatible.
+bool wants_mmapable(const MapSpec& ms, const CollectionSpec& spec) {
+  if (ms.type != MapType::array || ms.max_entries != 1 || ms.pinning != PinType::none || ms.name.empty() ||
+      ms.name[0] != '.' || (ms.flags & map_flags::mmapable) != 0)
+    return false;
+  bool has_variables = std::any_of(spec.variables.begin(), spec.variables.end(),
+                                   [&](const auto& v) { return v.second.section == ms.name; });
+  return has_variables && spec.maps.contains(ms.name) && detail::have_mmapable_maps().has_value();
+}
+
 bool has_object_refs(const MapSpec& spec) {
   for (const auto& kv : spec.contents)
     if (std::holds_alternative<ObjectRef>(kv.value)) return true;
@@ -118,7 +131,14 @@ Result<Map*> CollectionLoader::load_map(std::string_view name) {
     if (!r) return unexpected(std::move(r).error().with_context(ctx));
     if (btf_->handle.valid()) mo.btf = MapBtf{btf_->handle.fd(), ms.key_type, ms.value_type, 0};
   }
-  auto m = Map::create(ms, mo);
+  MapSpec mmapable;
+  const MapSpec* create = &ms;
+  if (wants_mmapable(ms, spec_)) {
+    mmapable = ms;
+    mmapable.flags |= map_flags::mmapable;
+    create = &mmapable;
+  }
+  auto m = Map::create(*create, mo);
   if (!m) return unexpected(std::move(m).error().with_context(ctx));
   Map* out = &maps_.emplace(std::string(name), std::move(*m)).first->second;
   if (!pin_existed && out->is_pinned()) new_pins_.emplace(name);

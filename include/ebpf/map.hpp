@@ -553,6 +553,8 @@ class TypedMap {
   static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
 
  public:
+  // An empty typed map (every operation fails with EBADF): a generated skeleton's member before load().
+  TypedMap() = default;
   static Result<TypedMap> make(Map map) {
     if (!map.valid()) return unexpected(detail::map_closed_error());
     if (map.key_size() != sizeof(K) || map.value_size() != sizeof(V) || map.full_value_size() != sizeof(V))

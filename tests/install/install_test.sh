@@ -17,4 +17,18 @@ flags=$(PKG_CONFIG_PATH="$libdir" pkg-config --cflags --libs --static ebpfpp)
 "$cxx" "$src/tests/install/consumer/main.cpp" -o "$tmp/pc-consumer" $flags
 out=$("$tmp/pc-consumer")
 [ "$out" = "percpu_hash lookup: No such file or directory" ] || { echo "pkg-config consumer printed: $out"; exit 1; }
-echo "install test: cmake and pkg-config consumers built and ran"
+# An out-of-tree project with find_package(ebpfpp) + ebpfpp_add_bpf_object: clang object, skeleton from the
+# installed tool (one object against a generated vmlinux.h), typed members, attach. Running it needs bpf()
+# (root).
+cmake -S "$src/tests/install/skeleton_consumer" -B "$tmp/skel" -DCMAKE_CXX_COMPILER="$cxx" \
+      -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake --build "$tmp/skel" >/dev/null
+[ -f "$tmp/skel/counter_bpf/counter.skel.hpp" ] || { echo "skeleton header not generated"; exit 1; }
+[ -s "$tmp/skel/syscalls_bpf/vmlinux.h" ] || { echo "vmlinux.h not generated"; exit 1; }
+if [ "$(id -u)" = 0 ]; then
+  out=$("$tmp/skel/skeleton_consumer")
+  # Three 64-byte frames: skb->len is 50 once the test run has pulled the ethernet header.
+  expected=$'packets=3 bytes=150 kept=2 last=50\nsyscalls counted: yes'
+  [ "$out" = "$expected" ] || { echo "skeleton consumer printed: $out"; exit 1; }
+fi
+echo "install test: cmake, pkg-config and skeleton consumers built and ran"

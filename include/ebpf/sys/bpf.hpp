@@ -83,7 +83,7 @@ inline int map_update_elem(int map_fd, const void* key, const void* value, std::
   return r < 0 ? static_cast<int>(-r) : 0;
 }
 inline int map_delete_elem(int map_fd, const void* key, std::uint64_t flags = 0) noexcept {
-  MapElemAttr attr{.map_fd = static_cast<std::uint32_t>(map_fd), .key = key, .flags = flags};
+  MapElemAttr attr{.map_fd = static_cast<std::uint32_t>(map_fd), .key = key, .value = {}, .flags = flags};
   long r = raw(Cmd::map_delete_elem, &attr, sizeof attr);
   return r < 0 ? static_cast<int>(-r) : 0;
 }
