@@ -156,6 +156,7 @@ class CgroupLink : public test::NetnsTest {
   }
   void TearDown() override {
     coll_.reset();
+    cgroup_.destroy();
     test::NetnsTest::TearDown();
   }
 
@@ -168,7 +169,7 @@ class CgroupLink : public test::NetnsTest {
   }
   void reset_counters() {
     for (std::uint32_t i = 0; i < G_MAX; ++i) {
-      ASSERT_TRUE((*coll_->map("cg_counts"))->update<std::uint32_t, std::uint64_t>(i, 0));
+      ASSERT_TRUE(((*coll_->map("cg_counts"))->update<std::uint32_t, std::uint64_t>(i, 0)));
     }
   }
   void run_workload() { ASSERT_EQ(cgroup_.run_in(workload), 0) << "workload step failed (bit mask)"; }

@@ -60,7 +60,7 @@ int create_link_pair(const std::string& kind, const std::string& name, const std
   const auto data = req.begin_nested(IFLA_INFO_DATA);
   if (kind == "netkit") req.put_u32(kIflaNetkitMode, kNetkitL2);
   // Both kinds describe the peer as an ifinfomsg followed by its attributes.
-  const auto peer_nest = req.begin_nested(kind == "netkit" ? kIflaNetkitPeerInfo : VETH_INFO_PEER);
+  const auto peer_nest = req.begin_nested(kind == "netkit" ? kIflaNetkitPeerInfo : static_cast<std::uint16_t>(VETH_INFO_PEER));
   ifinfomsg peer_ifi{};
   peer_ifi.ifi_family = AF_UNSPEC;
   req.append(&peer_ifi, sizeof peer_ifi);
@@ -159,7 +159,7 @@ bool TestCgroup::create() {
   return true;
 }
 
-TestCgroup::~TestCgroup() {
+void TestCgroup::destroy() {
   fd_.reset();
   if (!child_.empty()) {
     // The last member may still be on its way out after waitpid(): retry briefly.
@@ -167,8 +167,11 @@ TestCgroup::~TestCgroup() {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
+  child_.clear();
   if (mounted_) ::umount2(mount_.c_str(), MNT_DETACH);
+  mounted_ = false;
   if (!mount_.empty()) ::rmdir(mount_.c_str());
+  mount_.clear();
 }
 
 int TestCgroup::run_in(const std::function<int()>& fn) const {

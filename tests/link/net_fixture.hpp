@@ -54,7 +54,10 @@ class TestCgroup {
   TestCgroup() = default;
   TestCgroup(const TestCgroup&) = delete;
   TestCgroup& operator=(const TestCgroup&) = delete;
-  ~TestCgroup();
+  ~TestCgroup() { destroy(); }
+
+  // Removes the child cgroup and the mount (also done by the destructor).
+  void destroy();
 
   // Mounts cgroup2 and makes a child cgroup; false with a message in error() if that fails.
   bool create();

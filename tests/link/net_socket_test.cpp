@@ -69,7 +69,7 @@ class NetSocket : public test::NetLinkTest {};
 
 TEST_F(NetSocket, SkLookupSteersConnectionsAndCloseStops) {
   sys::Fd target = listener();
-  ASSERT_TRUE(map("steer_to").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(target.get())));
+  ASSERT_TRUE((map("steer_to").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(target.get()))));
   sys::Fd conn;
   ASSERT_EQ(connect_to(kSteerPort, conn), -ECONNREFUSED) << "nothing listens on the steered port yet";
 
@@ -116,12 +116,12 @@ TcpPair tcp_pair() {
 
 TEST_F(NetSocket, SkMsgOnSockmapCountsSendsAndDetachStopsNewSockets) {
   for (auto method : {link::AttachMethod::automatic, link::AttachMethod::legacy}) {
-    ASSERT_TRUE(map("counts").update<std::uint32_t, std::uint64_t>(kSkMsg, 0));
+    ASSERT_TRUE((map("counts").update<std::uint32_t, std::uint64_t>(kSkMsg, 0)));
     auto l = link::attach_sockmap(prog("msg_count"), map("msg_socks"), {.method = method});
     ASSERT_TRUE(l) << l.error().message();
     {
       TcpPair p = tcp_pair();
-      ASSERT_TRUE(map("msg_socks").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(p.client.get())));
+      ASSERT_TRUE((map("msg_socks").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(p.client.get()))));
       for (int i = 0; i < 3; ++i) ASSERT_EQ(::send(p.client.get(), "abc", 3, 0), 3);
       char buf[16];
       std::size_t got = 0;
@@ -136,7 +136,7 @@ TEST_F(NetSocket, SkMsgOnSockmapCountsSendsAndDetachStopsNewSockets) {
     ASSERT_TRUE(l->close());
     // A socket added after the detach does not get the program.
     TcpPair p = tcp_pair();
-    ASSERT_TRUE(map("msg_socks").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(p.client.get())));
+    ASSERT_TRUE((map("msg_socks").update<std::uint32_t, std::uint64_t>(0, static_cast<std::uint64_t>(p.client.get()))));
     ASSERT_EQ(::send(p.client.get(), "abc", 3, 0), 3);
     EXPECT_EQ(counter(kSkMsg), 3u) << "sk_msg ran after the detach";
     ASSERT_TRUE(map("msg_socks").erase<std::uint32_t>(0));
@@ -147,7 +147,7 @@ TEST_F(NetSocket, SkSkbVerdictOnSockhashCountsReceives) {
   auto l = link::attach_sockmap(prog("skb_verdict"), map("skb_socks"));
   ASSERT_TRUE(l) << l.error().message();
   TcpPair p = tcp_pair();
-  ASSERT_TRUE(map("skb_socks").update<std::uint32_t, std::uint64_t>(1, static_cast<std::uint64_t>(p.server.get())));
+  ASSERT_TRUE((map("skb_socks").update<std::uint32_t, std::uint64_t>(1, static_cast<std::uint64_t>(p.server.get()))));
   ASSERT_EQ(::send(p.client.get(), "hello", 5, 0), 5);
   char buf[16];
   ASSERT_EQ(::recv(p.server.get(), buf, sizeof buf, 0), 5);
@@ -173,8 +173,12 @@ TEST_F(NetSocket, NetfilterLocalOutCountsAndCloseDetaches) {
   EXPECT_EQ(info->netfilter_hooknum, link::netfilter::local_out);
   EXPECT_EQ(info->netfilter_priority, 10);
 
+  // A bound receiver: no ICMP port-unreachable (which LOCAL_OUT would count too).
+  sys::Fd rx(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = loopback(0);
+  ASSERT_EQ(::bind(rx.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  a = loopback(port_of(rx.get()));
   sys::Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a = loopback(9);
   for (int i = 0; i < 4; ++i) ASSERT_EQ(::sendto(s.get(), "n", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), 1);
   EXPECT_EQ(counter(kNetfilter), 4u);
   ASSERT_TRUE(l->close());

@@ -28,7 +28,7 @@ class NetTc : public test::NetLinkTest {
     EXPECT_TRUE(v) << v.error().message();
     return v ? *v : 0;
   }
-  void reset_trace() { ASSERT_TRUE(map("trace").update<std::uint32_t, std::uint64_t>(0, 0)); }
+  void reset_trace() { ASSERT_TRUE((map("trace").update<std::uint32_t, std::uint64_t>(0, 0))); }
 
   // Sends one frame to veth1 and returns the order the tcx ingress programs ran in (digits, first = high).
   std::uint64_t run_order() {
@@ -125,7 +125,7 @@ TEST_F(NetTc, TcxStaleRevisionIsRefused) {
   // One attach so far: the revision is 2 (it starts at 1). Expecting 1 is stale.
   auto stale = link::attach_tcx(prog("tcx_second"), {.ifindex = veth1, .expected_revision = 1});
   ASSERT_FALSE(stale);
-  EXPECT_TRUE(stale.error().is(std::errc::stale)) << stale.error().message();
+  EXPECT_EQ(stale.error().sys_errno(), ESTALE) << stale.error().message();
   auto fresh = link::attach_tcx(prog("tcx_second"), {.ifindex = veth1, .expected_revision = 2});
   EXPECT_TRUE(fresh) << fresh.error().message();
 }

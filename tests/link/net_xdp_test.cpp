@@ -33,8 +33,12 @@ class NetXdp : public test::NetLinkTest {
     ASSERT_TRUE(l) << l.error().message();
     const std::uint32_t id = program_id("xdp_count");
     auto q = query();
-    if (mode == link::XdpMode::generic) EXPECT_EQ(q.skb_prog_id, id);
-    if (mode == link::XdpMode::driver) EXPECT_EQ(q.drv_prog_id, id);
+    if (mode == link::XdpMode::generic) {
+      EXPECT_EQ(q.skb_prog_id, id);
+    }
+    if (mode == link::XdpMode::driver) {
+      EXPECT_EQ(q.drv_prog_id, id);
+    }
     EXPECT_EQ(q.prog_id, id);
     auto info = l->info();
     ASSERT_TRUE(info) << info.error().message();
