@@ -81,6 +81,23 @@ int set_link_up(int ifindex) {
   return transact(req);
 }
 
+bool link_is_operational(int ifindex) {
+  auto sock = sys::NetlinkSocket::open();
+  if (!sock) return false;
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = ifindex;
+  sys::NetlinkRequest req(RTM_GETLINK, 0, ifi);
+  std::uint8_t state = 0;
+  auto r = sock->transact(req, [&](const sys::NetlinkMessage& m) {
+    if (m.type != RTM_NEWLINK) return;
+    sys::for_each_attribute(m.attributes(sizeof(ifinfomsg)), [&](std::uint16_t type, std::span<const std::byte> p) {
+      if (type == IFLA_OPERSTATE) state = sys::attribute_value<std::uint8_t>(p);
+    });
+  });
+  return r && state == 6;  // IF_OPER_UP (linux/if.h, which clashes with <net/if.h>)
+}
+
 void NetnsTest::SetUp() {
   KernelTest::SetUp();
   if (IsSkipped() || HasFatalFailure()) return;
@@ -97,6 +114,10 @@ void NetnsTest::SetUp() {
   ASSERT_NE(veth1, 0);
   ASSERT_EQ(set_link_up(veth0), 0);
   ASSERT_EQ(set_link_up(veth1), 0);
+  // Until linkwatch activates the qdisc (asynchronously, up to a second after carrier on) the device
+  // transmits into noop_qdisc, which drops: wait for both ends to be operational.
+  ASSERT_TRUE(wait_until([&] { return link_is_operational(veth0) && link_is_operational(veth1); }))
+      << "veth pair did not come up";
 }
 
 void NetnsTest::TearDown() {

@@ -48,6 +48,8 @@ class NetnsTest : public KernelTest {
 int create_link_pair(const std::string& kind, const std::string& name, const std::string& peer);
 // Sets IFF_UP on `ifindex`; returns an errno.
 int set_link_up(int ifindex);
+// Whether the interface's operational state is up (its qdisc is active and it can transmit).
+bool link_is_operational(int ifindex);
 
 class TestCgroup {
  public:

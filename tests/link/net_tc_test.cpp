@@ -193,6 +193,7 @@ TEST_F(NetTc, NetkitPrimaryCountsAndCloseDetaches) {
   const int nk1 = static_cast<int>(if_nametoindex("nk1"));
   ASSERT_EQ(test::set_link_up(nk0), 0);
   ASSERT_EQ(test::set_link_up(nk1), 0);
+  ASSERT_TRUE(test::wait_until([&] { return test::link_is_operational(nk0) && test::link_is_operational(nk1); }));
   auto l = link::attach_netkit(prog("tc_count"), {.ifindex = nk0});
   if (!l && l.error().is(errc::not_supported)) EBPF_SKIP_KERNEL_LACKS(l.error().message());
   ASSERT_TRUE(l) << l.error().message();
