@@ -46,16 +46,19 @@ Error explain_missing(Error e, const char* feature) {
 }  // namespace
 
 Result<Link> attach_tcx(const Program& program, const TcxOptions& options) {
-  const std::string ctx = detail::program_context(program, "attach tcx");
-  if (!program.valid()) return fail(errc::closed, ctx + ": program is closed");
-  EBPF_TRY_CTX(const int ifindex, detail::resolve_interface(options.ifindex, options.interface), ctx);
+  // Context is built only on failure: attaching allocates nothing but the Link's backend.
+  const auto context = [&](int ifindex) {
+    std::string ctx = detail::program_context(program, "attach tcx");
+    ctx += options.direction == TcDirection::ingress ? " ingress" : " egress";
+    if (ifindex > 0) ctx += ": interface " + std::to_string(ifindex);
+    return ctx;
+  };
+  if (!program.valid()) return fail(errc::closed, context(0) + ": program is closed");
+  auto ifindex = detail::resolve_interface(options.ifindex, options.interface);
+  if (!ifindex) return fail(ifindex.error().with_context(context(0)));
   const AttachType type = options.direction == TcDirection::ingress ? AttachType::tcx_ingress : AttachType::tcx_egress;
-  auto link = attach_mprog(program, ifindex, type, options.anchor, options.expected_revision);
-  if (!link) {
-    return fail(explain_missing(std::move(link).error(), "tcx")
-                    .with_context(ctx + (options.direction == TcDirection::ingress ? " ingress" : " egress") +
-                                  ": interface " + std::to_string(ifindex)));
-  }
+  auto link = attach_mprog(program, *ifindex, type, options.anchor, options.expected_revision);
+  if (!link) return fail(explain_missing(std::move(link).error(), "tcx").with_context(context(*ifindex)));
   return link;
 }
 
