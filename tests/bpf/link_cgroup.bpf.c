@@ -25,6 +25,15 @@ enum {
   G_CONNECT6,
   G_CONNECT_UNIX,
   G_SKB_EGRESS_OTHER,
+  G_POST_BIND6,
+  G_SENDMSG6,
+  G_RECVMSG6,
+  G_GETPEERNAME6,
+  G_GETSOCKNAME6,
+  G_SENDMSG_UNIX,
+  G_RECVMSG_UNIX,
+  G_GETPEERNAME_UNIX,
+  G_GETSOCKNAME_UNIX,
   G_MAX
 };
 
@@ -85,6 +94,33 @@ int connect6(struct bpf_sock_addr *ctx) { count(G_CONNECT6); return 1; }
 
 SEC("cgroup/connect_unix")
 int connect_unix(struct bpf_sock_addr *ctx) { count(G_CONNECT_UNIX); return 1; }
+
+SEC("cgroup/post_bind6")
+int post_bind6(struct bpf_sock *sk) { count(G_POST_BIND6); return 1; }
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx) { count(G_SENDMSG6); return 1; }
+
+SEC("cgroup/recvmsg6")
+int recvmsg6(struct bpf_sock_addr *ctx) { count(G_RECVMSG6); return 1; }
+
+SEC("cgroup/getpeername6")
+int getpeername6(struct bpf_sock_addr *ctx) { count(G_GETPEERNAME6); return 1; }
+
+SEC("cgroup/getsockname6")
+int getsockname6(struct bpf_sock_addr *ctx) { count(G_GETSOCKNAME6); return 1; }
+
+SEC("cgroup/sendmsg_unix")
+int sendmsg_unix(struct bpf_sock_addr *ctx) { count(G_SENDMSG_UNIX); return 1; }
+
+SEC("cgroup/recvmsg_unix")
+int recvmsg_unix(struct bpf_sock_addr *ctx) { count(G_RECVMSG_UNIX); return 1; }
+
+SEC("cgroup/getpeername_unix")
+int getpeername_unix(struct bpf_sock_addr *ctx) { count(G_GETPEERNAME_UNIX); return 1; }
+
+SEC("cgroup/getsockname_unix")
+int getsockname_unix(struct bpf_sock_addr *ctx) { count(G_GETSOCKNAME_UNIX); return 1; }
 
 SEC("cgroup/sysctl")
 int sysctl(struct bpf_sysctl *ctx) { count(G_SYSCTL); return 1; }

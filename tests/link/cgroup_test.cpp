@@ -26,7 +26,8 @@ namespace {
 enum : std::uint32_t {
   G_SKB_INGRESS, G_SKB_EGRESS, G_SOCK_CREATE, G_SOCK_RELEASE, G_POST_BIND4, G_BIND4, G_CONNECT4, G_SENDMSG4,
   G_RECVMSG4, G_GETPEERNAME4, G_GETSOCKNAME4, G_SYSCTL, G_GETSOCKOPT, G_SETSOCKOPT, G_DEVICE, G_SOCK_OPS,
-  G_BIND6, G_CONNECT6, G_CONNECT_UNIX, G_SKB_EGRESS_OTHER, G_MAX
+  G_BIND6, G_CONNECT6, G_CONNECT_UNIX, G_SKB_EGRESS_OTHER, G_POST_BIND6, G_SENDMSG6, G_RECVMSG6, G_GETPEERNAME6,
+  G_GETSOCKNAME6, G_SENDMSG_UNIX, G_RECVMSG_UNIX, G_GETPEERNAME_UNIX, G_GETSOCKNAME_UNIX, G_MAX
 };
 
 struct Hook {
@@ -55,6 +56,15 @@ constexpr Hook kHooks[] = {
     {"bind6", AttachType::cgroup_inet6_bind, G_BIND6},
     {"connect6", AttachType::cgroup_inet6_connect, G_CONNECT6},
     {"connect_unix", AttachType::cgroup_unix_connect, G_CONNECT_UNIX},
+    {"post_bind6", AttachType::cgroup_inet6_post_bind, G_POST_BIND6},
+    {"sendmsg6", AttachType::cgroup_udp6_sendmsg, G_SENDMSG6},
+    {"recvmsg6", AttachType::cgroup_udp6_recvmsg, G_RECVMSG6},
+    {"getpeername6", AttachType::cgroup_inet6_getpeername, G_GETPEERNAME6},
+    {"getsockname6", AttachType::cgroup_inet6_getsockname, G_GETSOCKNAME6},
+    {"sendmsg_unix", AttachType::cgroup_unix_sendmsg, G_SENDMSG_UNIX},
+    {"recvmsg_unix", AttachType::cgroup_unix_recvmsg, G_RECVMSG_UNIX},
+    {"getpeername_unix", AttachType::cgroup_unix_getpeername, G_GETPEERNAME_UNIX},
+    {"getsockname_unix", AttachType::cgroup_unix_getsockname, G_GETSOCKNAME_UNIX},
 };
 
 constexpr int kDatagrams = 5;
@@ -116,17 +126,28 @@ int workload() {
   ::close(cli);
   ::close(lst);
 
-  // IPv6: bind to any, connect a datagram socket (no packet is sent).
+  // IPv6 over loopback: bind (bind6, post_bind6), getsockname, sendto, connect, getpeername, recvfrom.
   sockaddr_in6 a6{};
   a6.sin6_family = AF_INET6;
-  int s6 = ::socket(AF_INET6, SOCK_DGRAM, 0);
-  if (s6 < 0 || ::bind(s6, reinterpret_cast<sockaddr*>(&a6), sizeof a6) != 0) failed |= 1 << 13;
   a6.sin6_addr = in6addr_loopback;
-  a6.sin6_port = htons(9);
-  (void)::connect(s6, reinterpret_cast<sockaddr*>(&a6), sizeof a6);  // may fail without ::1; the hook runs first
-  if (s6 >= 0) ::close(s6);
+  int rx6 = ::socket(AF_INET6, SOCK_DGRAM, 0);
+  len = sizeof a6;
+  if (rx6 < 0 || ::bind(rx6, reinterpret_cast<sockaddr*>(&a6), sizeof a6) != 0 ||
+      ::getsockname(rx6, reinterpret_cast<sockaddr*>(&a6), &len) != 0)
+    failed |= 1 << 13;
+  int tx6 = ::socket(AF_INET6, SOCK_DGRAM, 0);
+  if (tx6 < 0 || ::sendto(tx6, "6", 1, 0, reinterpret_cast<sockaddr*>(&a6), sizeof a6) != 1 ||
+      ::connect(tx6, reinterpret_cast<sockaddr*>(&a6), sizeof a6) != 0)
+    failed |= 1 << 14;
+  sockaddr_in6 p6{};
+  len = sizeof p6;
+  if (::getpeername(tx6, reinterpret_cast<sockaddr*>(&p6), &len) != 0) failed |= 1 << 15;
+  len = sizeof p6;
+  if (::recvfrom(rx6, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&p6), &len) != 1) failed |= 1 << 16;
+  if (tx6 >= 0) ::close(tx6);
+  if (rx6 >= 0) ::close(rx6);
 
-  // Unix: connect a datagram socket to an abstract address.
+  // Unix datagrams on an abstract address: sendto, connect, getpeername, getsockname, recvfrom.
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
   const char name[] = "ebpfpp-cgroup-link-test";
@@ -135,8 +156,16 @@ int workload() {
   int us = ::socket(AF_UNIX, SOCK_DGRAM, 0);
   int uc = ::socket(AF_UNIX, SOCK_DGRAM, 0);
   if (us < 0 || uc < 0 || ::bind(us, reinterpret_cast<sockaddr*>(&un), un_len) != 0 ||
+      ::sendto(uc, "u", 1, 0, reinterpret_cast<sockaddr*>(&un), un_len) != 1 ||
       ::connect(uc, reinterpret_cast<sockaddr*>(&un), un_len) != 0)
-    failed |= 1 << 14;
+    failed |= 1 << 17;
+  sockaddr_un got{};
+  len = sizeof got;
+  if (::getpeername(uc, reinterpret_cast<sockaddr*>(&got), &len) != 0) failed |= 1 << 18;
+  len = sizeof got;
+  if (::getsockname(us, reinterpret_cast<sockaddr*>(&got), &len) != 0) failed |= 1 << 19;
+  len = sizeof got;
+  if (::recvfrom(us, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&got), &len) != 1) failed |= 1 << 20;
   if (uc >= 0) ::close(uc);
   if (us >= 0) ::close(us);
   return failed;

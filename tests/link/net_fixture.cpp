@@ -197,20 +197,33 @@ void TestCgroup::destroy() {
 
 int TestCgroup::run_in(const std::function<int()>& fn) const {
   const std::string procs = (child_ / "cgroup.procs").string();
+  // The result travels through a pipe: an exit status keeps only 8 bits.
+  int result_pipe[2];
+  if (::pipe2(result_pipe, O_CLOEXEC) != 0) return -1;
   pid_t pid = ::fork();
-  if (pid < 0) return -1;
+  if (pid < 0) {
+    ::close(result_pipe[0]);
+    ::close(result_pipe[1]);
+    return -1;
+  }
   if (pid == 0) {
     // Child: join the cgroup ("0" is the writing process), then run.
+    ::close(result_pipe[0]);
     int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(126);
     ::close(fd);
-    ::_exit(fn());
+    const int r = fn();
+    ::_exit(::write(result_pipe[1], &r, sizeof r) == sizeof r ? 0 : 125);
   }
+  ::close(result_pipe[1]);
+  int result = -1;
+  if (::read(result_pipe[0], &result, sizeof result) != sizeof result) result = -1;
+  ::close(result_pipe[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? result : -1;
 }
 
 }  // namespace ebpf::test
