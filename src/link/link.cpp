@@ -382,7 +382,8 @@ Result<Link> Link::load_pinned(const std::string& path) {
   char target[64] = {};
   std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
   ssize_t n = ::readlink(proc.c_str(), target, sizeof target - 1);
-  if (n > 0 && std::string_view(target, static_cast<std::size_t>(n)) != "anon_inode:bpf_link")
+  const std::string_view kind(target, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (n > 0 && kind != "anon_inode:bpf-link" && kind != "anon_inode:bpf_link")
     return fail(errc::invalid_argument, ctx + ": not a link (" + std::string(target, static_cast<std::size_t>(n)) + ")");
   Link l(std::make_unique<link::FdAttachment>(std::move(fd)));
   l.pinned_path_ = path;
