@@ -45,11 +45,13 @@ bool is_cgroup_attach_type(AttachType type) noexcept {
 }
 
 Result<Link> attach_cgroup(const Program& program, const CgroupOptions& options) {
+  // Default: the attach type of the program's section.
+  const AttachType type = options.attach_type != AttachType::unspec ? options.attach_type : program.attach_type();
   std::string ctx = detail::program_context(program, "attach cgroup ");
-  ctx += to_string(options.attach_type);
+  ctx += to_string(type);
   if (!program.valid()) return fail(errc::closed, ctx + ": program is closed");
-  // The unspec sentinel would reach the kernel as 0 = ingress: insist on an explicit type.
-  if (options.attach_type == AttachType::unspec || !is_cgroup_attach_type(options.attach_type)) {
+  // The unspec sentinel would reach the kernel as 0 = ingress: insist on a known type.
+  if (type == AttachType::unspec || !is_cgroup_attach_type(type)) {
     return fail(errc::invalid_argument, ctx + ": not a cgroup attach type");
   }
   EBPF_TRY_CTX(auto cgroup, detail::open_target(options.path, options.fd, nullptr, "cgroup", true), ctx);
@@ -59,13 +61,13 @@ Result<Link> attach_cgroup(const Program& program, const CgroupOptions& options)
   }
 
   if (options.method != AttachMethod::legacy) {
-    auto fd = create_fd(program.fd(), cgroup.get(), options.attach_type);
+    auto fd = create_fd(program.fd(), cgroup.get(), type);
     if (fd) return detail::wrap_link_fd(std::move(*fd));
     if (options.method == AttachMethod::link || !detail::link_type_unsupported(fd.error())) {
       return fail(fd.error().with_context(ctx));
     }
   }
-  auto attachment = prog_attach(program, cgroup.get(), options.attach_type, options.legacy_flags);
+  auto attachment = prog_attach(program, cgroup.get(), type, options.legacy_flags);
   if (!attachment) return fail(attachment.error().with_context(ctx));
   return Link(std::move(*attachment));
 }

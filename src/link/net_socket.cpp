@@ -39,7 +39,7 @@ Result<Link> attach_flow_dissector(const Program& program, const NetnsOptions& o
 }
 
 Result<Link> attach_sockmap(const Program& program, const Map& map, const SockmapOptions& options) {
-  AttachType type = options.attach_type;
+  AttachType type = options.attach_type != AttachType::unspec ? options.attach_type : program.attach_type();
   if (type == AttachType::unspec) {
     type = program.type() == ProgramType::sk_msg ? AttachType::sk_msg_verdict : AttachType::sk_skb_stream_verdict;
   }

@@ -309,9 +309,12 @@ TEST_F(CgroupLink, RejectsNonCgroupAttachTypes) {
   auto l = link::attach_cgroup(prog("skb_egress"), {.fd = cgroup_.fd(), .attach_type = AttachType::xdp});
   ASSERT_FALSE(l);
   EXPECT_TRUE(l.error().is(errc::invalid_argument)) << l.error().message();
-  auto none = link::attach_cgroup(prog("skb_egress"), {.fd = cgroup_.fd()});
-  ASSERT_FALSE(none);
-  EXPECT_TRUE(none.error().is(errc::invalid_argument)) << none.error().message();
+  // No type given: the section's (cgroup_skb/egress).
+  auto from_section = link::attach_cgroup(prog("skb_egress"), {.fd = cgroup_.fd()});
+  ASSERT_TRUE(from_section) << from_section.error().message();
+  auto info = from_section->info();
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->attach_type, AttachType::cgroup_inet_egress);
   auto missing = link::attach_cgroup(prog("skb_egress"),
                                      {.path = "/nonexistent/cgroup", .attach_type = AttachType::cgroup_inet_egress});
   ASSERT_FALSE(missing);

@@ -28,14 +28,16 @@ inline constexpr std::uint32_t allow_multi = 1u << 1;     // BPF_F_ALLOW_MULTI: 
 struct CgroupOptions {
   std::string_view path;  // the cgroup directory (cgroup2), or ...
   int fd = -1;            // ... an open fd of it (not taken over; the Link keeps its own reference)
-  AttachType attach_type = AttachType::unspec;  // required: the program's expected attach type
+  // The hook; unspec: the program's own (Program::attach_type(), from its ELF section).
+  AttachType attach_type = AttachType::unspec;
   AttachMethod method = AttachMethod::automatic;
   // Legacy only: cgroup_flags::allow_multi (default), allow_override or 0 (exclusive).
   std::uint32_t legacy_flags = cgroup_flags::allow_multi;
 };
 
 // Attaches a cgroup program. With AttachMethod::automatic a bpf_link is made, and BPF_PROG_ATTACH is used
-// on kernels without cgroup links (before 5.7). errc::invalid_argument if attach_type is not a cgroup type.
+// on kernels without cgroup links (before 5.7). errc::invalid_argument if the attach type is not a cgroup type
+// (or none is known: a program not loaded from a section, without options.attach_type).
 Result<Link> attach_cgroup(const Program& program, const CgroupOptions& options);
 
 // Whether `type` attaches to a cgroup.
