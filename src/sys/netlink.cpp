@@ -203,8 +203,11 @@ Result<void> NetlinkSocket::transact(NetlinkRequest& request,
     if (static_cast<std::size_t>(n) > sizeof buffer) {
       return fail(errc::sys, std::string(netlink_type_name(type)) + ": netlink reply truncated", EMSGSIZE);
     }
-    auto len = static_cast<int>(n);
-    for (auto* m = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(m, len); m = NLMSG_NEXT(m, len)) {
+    const auto total = static_cast<std::size_t>(n);
+    for (std::size_t off = 0, next = 0; total - off >= sizeof(nlmsghdr); off = next) {
+      auto* m = reinterpret_cast<nlmsghdr*>(buffer + off);
+      if (m->nlmsg_len < sizeof(nlmsghdr) || m->nlmsg_len > total - off) break;
+      next = off + align4(m->nlmsg_len);
       if (m->nlmsg_seq != seq) continue;  // a stale reply to an earlier request
       if (m->nlmsg_type == NLMSG_DONE) return {};
       if (m->nlmsg_type == NLMSG_ERROR) {
