@@ -1,6 +1,6 @@
 // Counts what the processes of a cgroup send, receive and open (docs/links-cgroup.md): every program of
-// cgroup_counter.bpf.c is attached from its section name with Program::attach(cgroup path). Ctrl-C or the
-// given number of seconds ends it; the Links detach on the way out.
+// cgroup_counter.bpf.c is attached to the cgroup with the attach type of its section (Program::attach(path)
+// would do the same). Ctrl-C or the given number of seconds ends it; the Links detach on the way out.
 //
 //   sudo example-cgroup_counter build/examples/cgroup_counter.bpfel.o /sys/fs/cgroup/system.slice [seconds]
 #include <chrono>
