@@ -75,9 +75,19 @@ TEST_F(IterLink, MapIteratorListsOurMap) {
   auto info = it->link().info();
   ASSERT_TRUE(info);
   EXPECT_EQ(info->name, "bpf_map");
-  // A map given to an iterator that walks no map's elements is refused by the kernel.
-  auto refused = link::Iter::attach(prog("dump_tasks"), {.map = &map("walked")});
-  EXPECT_FALSE(refused);
+}
+
+TEST_F(IterLink, TaskIteratorFilteredToThisProcess) {
+  auto it = link::Iter::attach(prog("dump_tasks"), {.pid = static_cast<std::uint32_t>(::getpid())});
+  ASSERT_TRUE(it) << it.error().message();
+  auto out = it->read_all();
+  ASSERT_TRUE(out) << out.error().message();
+  ASSERT_GE(out->size(), 8u);
+  for (std::size_t i = 0; i + 8 <= out->size(); i += 8) {
+    std::uint32_t ids[2];
+    std::memcpy(ids, out->data() + i, 8);
+    EXPECT_EQ(ids[0], static_cast<std::uint32_t>(::getpid()));
+  }
 }
 
 TEST_F(IterLink, AutoAttachAndPin) {

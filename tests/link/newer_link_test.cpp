@@ -77,33 +77,49 @@ TEST_F(MultiLink, KprobeMulti) {
 
 class TrampolineLink : public test::LinkTest {};
 
-TEST_F(TrampolineLink, TpBtfFentryFexit) {
-  auto err = load("link_trampoline");
-  // The probe: machines without trampolines (or without BTF for these functions) refuse the load.
+TEST_F(TrampolineLink, TpBtf) {
+  auto err = load("link_tp_btf");
   if (err && err->is(errc::not_supported)) EBPF_SKIP_KERNEL_LACKS(err->message());
   ASSERT_FALSE(err) << err->message();
+  auto l = prog("on_btf_sys_enter").attach();
+  ASSERT_TRUE(l) << l.error().message();
+  getpid_n(4);
+  EXPECT_GE(count(0), 4u);
+  auto info = l->info();
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_TRUE(info->type == LinkType::tracing || info->type == LinkType::raw_tracepoint) << to_string(info->type);
+  ASSERT_TRUE(l->close());
+  const auto n = count(0);
+  getpid_n(4);
+  EXPECT_EQ(count(0), n);
+}
+
+TEST_F(TrampolineLink, FentryFexit) {
+  auto err = load("link_trampoline");
+  // The probe is the load itself: kernels without trampolines answer ENOTSUPP, and some machines refuse fentry
+  // to root with EPERM (the fixture has already shown that bpf() works for this process).
+  if (err && (err->is(errc::not_supported) || err->is(std::errc::operation_not_permitted)))
+    EBPF_SKIP_KERNEL_LACKS("fentry/fexit programs: " + err->message());
+  ASSERT_FALSE(err) << err->message();
   std::vector<Link> links;
-  for (const char* name : {"on_btf_sys_enter", "on_fentry_getpid", "on_fexit_getpid"}) {
+  for (const char* name : {"on_fentry_getpid", "on_fexit_getpid"}) {
     auto l = prog(name).attach();
     if (!l && l.error().is(errc::not_supported)) EBPF_SKIP_KERNEL_LACKS(l.error().message());
     ASSERT_TRUE(l) << l.error().message();
     links.push_back(std::move(*l));
   }
   getpid_n(4);
-  EXPECT_GE(count(0), 4u);
   EXPECT_EQ(count(1), 4u);
   EXPECT_EQ(count(2), 4u);
-  auto info = links[1].info();
+  auto info = links[0].info();
   ASSERT_TRUE(info) << info.error().message();
   EXPECT_EQ(info->type, LinkType::tracing);
   EXPECT_EQ(info->attach_type, AttachType::trace_fentry);
   EXPECT_NE(info->target_btf_id, 0u);
   links.clear();
-  const auto a = count(0), b = count(1), c = count(2);
   getpid_n(4);
-  EXPECT_EQ(count(0), a);
-  EXPECT_EQ(count(1), b);
-  EXPECT_EQ(count(2), c);
+  EXPECT_EQ(count(1), 4u);
+  EXPECT_EQ(count(2), 4u);
 }
 
 }  // namespace
