@@ -116,6 +116,21 @@ Result<void> TcFilterAttachment::detach() {
   return {};
 }
 
+Result<void> TcFilterAttachment::update(const Program& new_program, const Program* expected_old) {
+  if (!attached_) return fail(errc::closed, "tc filter: detached");
+  if (expected_old != nullptr) {
+    EBPF_TRY(auto want, expected_old->info());
+    if (want.id != program_id_) {
+      return fail(errc::invalid_argument, "tc filter: update: the attached program is not the expected one", EPERM);
+    }
+  }
+  EBPF_TRY(auto info, new_program.info());
+  EBPF_TRY_VOID(sys::netlink_add_tc_filter(sock_, filter_, new_program.fd(), new_program.name(), direct_action_,
+                                           /*replace=*/true));
+  program_id_ = info.id;
+  return {};
+}
+
 Result<LinkInfo> TcFilterAttachment::info() const {
   LinkInfo info;
   info.ifindex = static_cast<std::uint32_t>(filter_.ifindex);

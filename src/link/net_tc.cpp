@@ -95,7 +95,7 @@ Result<Link> attach_tc(const Program& program, const TcOptions& options) {
   EBPF_TRY_CTX(auto filter,
                sys::netlink_add_tc_filter(sock, want, program.fd(), program.name(), options.direct_action, options.replace),
                where);
-  return Link(std::make_unique<TcFilterAttachment>(std::move(sock), filter, info.id));
+  return Link(std::make_unique<TcFilterAttachment>(std::move(sock), filter, info.id, options.direct_action));
 }
 
 }  // namespace ebpf::link

@@ -174,6 +174,26 @@ TEST_F(NetTc, LegacyFiltersWithPrioritiesBothRunAndCloseIndependently) {
   EXPECT_EQ(left[0].id.priority, 2u);
 }
 
+TEST_F(NetTc, LegacyFilterUpdateReplacesTheProgramInPlace) {
+  auto l = link::attach_tc(prog("tc_count"), {.ifindex = veth1});
+  ASSERT_TRUE(l) << l.error().message();
+  auto wrong = l->update(prog("tc_count_other"), &prog("tcx_first"));
+  ASSERT_FALSE(wrong) << "update with the wrong expected program";
+  auto r = l->update(prog("tc_count_other"), &prog("tc_count"));
+  ASSERT_TRUE(r) << r.error().message();
+  auto listed = filters(veth1, sys::kTcParentIngress);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].prog_id, program_id("tc_count_other"));
+  auto info = l->info();
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->program_id, program_id("tc_count_other"));
+  send_frames(2);
+  EXPECT_EQ(wait_counter(kTcOther, 2), 2u);
+  EXPECT_EQ(counter(kTc), 0u);
+  ASSERT_TRUE(l->close());
+  EXPECT_TRUE(filters(veth1, sys::kTcParentIngress).empty());
+}
+
 TEST_F(NetTc, TcxAndLegacyFilterCoexist) {
   auto tcx = link::attach_tcx(prog("tc_count"), {.ifindex = veth1});
   ASSERT_TRUE(tcx) << tcx.error().message();

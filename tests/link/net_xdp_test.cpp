@@ -150,6 +150,23 @@ TEST_F(NetXdp, NetlinkUpdateSwapsTheProgram) {
   EXPECT_EQ(query().prog_id, 0u);
 }
 
+TEST_F(NetXdp, NetlinkReplaceTakesOverAndLeavesTheOtherProgramAlone) {
+  auto first = link::attach_xdp(prog("xdp_count"),
+                                {.ifindex = veth1, .mode = link::XdpMode::generic, .method = link::AttachMethod::legacy});
+  ASSERT_TRUE(first) << first.error().message();
+  auto second = link::attach_xdp(prog("xdp_count_other"), {.ifindex = veth1,
+                                                           .mode = link::XdpMode::generic,
+                                                           .method = link::AttachMethod::legacy,
+                                                           .replace = true});
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(query().prog_id, program_id("xdp_count_other"));
+  // The first Link's program was replaced: closing it must not remove the second one.
+  ASSERT_TRUE(first->close());
+  EXPECT_EQ(query().prog_id, program_id("xdp_count_other"));
+  ASSERT_TRUE(second->close());
+  EXPECT_EQ(query().prog_id, 0u);
+}
+
 TEST_F(NetXdp, LinkOutlivesTheProgramObject) {
   auto spec = load_collection_spec(test::bpf_object("link_net"));
   ASSERT_TRUE(spec);

@@ -37,10 +37,14 @@ class NetlinkXdpAttachment final : public Attachment {
 // protocol); the clsact qdisc stays. Cannot be pinned.
 class TcFilterAttachment final : public Attachment {
  public:
-  TcFilterAttachment(sys::NetlinkSocket sock, const sys::TcFilterId& filter, std::uint32_t program_id) noexcept
-      : sock_(std::move(sock)), filter_(filter), program_id_(program_id) {}
+  TcFilterAttachment(sys::NetlinkSocket sock, const sys::TcFilterId& filter, std::uint32_t program_id,
+                     bool direct_action) noexcept
+      : sock_(std::move(sock)), filter_(filter), program_id_(program_id), direct_action_(direct_action) {}
   ~TcFilterAttachment() override;
   [[nodiscard]] std::string_view kind() const noexcept override { return "netlink tc filter"; }
+  // Replaces the filter's program in place (RTM_NEWTFILTER with NLM_F_REPLACE on the same priority and handle);
+  // with `expected_old`, only if that is the filter's program now.
+  Result<void> update(const Program& new_program, const Program* expected_old) override;
   Result<void> detach() override;
   Result<void> close() override { return detach(); }
   [[nodiscard]] Result<LinkInfo> info() const override;
@@ -50,6 +54,7 @@ class TcFilterAttachment final : public Attachment {
   sys::NetlinkSocket sock_;
   sys::TcFilterId filter_;
   std::uint32_t program_id_ = 0;
+  bool direct_action_ = true;
   bool attached_ = true;
 };
 
