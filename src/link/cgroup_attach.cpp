@@ -1,4 +1,5 @@
 // Cgroup programs: bpf_link or BPF_PROG_ATTACH (ALLOW_MULTI / ALLOW_OVERRIDE / exclusive).
+#include <span>
 #include <string>
 
 #include "ebpf/link/cgroup.hpp"
@@ -60,8 +61,15 @@ Result<Link> attach_cgroup(const Program& program, const CgroupOptions& options)
     ctx += options.path;
   }
 
+  const bool ordered = options.anchor.flags() != 0 || options.expected_revision != 0;
+  if (ordered && options.method == AttachMethod::legacy) {
+    return fail(errc::invalid_argument, ctx + ": anchors and revisions need a link (AttachMethod::link)");
+  }
   if (options.method != AttachMethod::legacy) {
-    auto fd = create_fd(program.fd(), cgroup.get(), type);
+    const detail::MprogTail tail{.relative = options.anchor.relative(), .expected_revision = options.expected_revision};
+    auto fd = ordered ? create_fd(program.fd(), cgroup.get(), type, options.anchor.flags(), std::as_bytes(std::span(&tail, 1)))
+                      : create_fd(program.fd(), cgroup.get(), type);
+    if (!fd && ordered) return fail(fd.error().with_context(ctx + " (ordered attach needs Linux 6.16)"));
     if (fd) return detail::wrap_link_fd(std::move(*fd));
     if (options.method == AttachMethod::link || !detail::link_type_unsupported(fd.error())) {
       return fail(fd.error().with_context(ctx));

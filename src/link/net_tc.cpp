@@ -19,17 +19,9 @@ Anchor Anchor::after(const Link& l) noexcept {
 
 namespace {
 
-// link_create.tcx and link_create.netkit: { relative_fd or relative_id; expected_revision } after the head.
-struct MprogTail {
-  std::uint32_t relative = 0;
-  std::uint32_t pad = 0;
-  std::uint64_t expected_revision = 0;
-};
-static_assert(sizeof(MprogTail) == 16);
-
 Result<Link> attach_mprog(const Program& program, int ifindex, AttachType type, const Anchor& anchor,
                           std::uint64_t expected_revision) {
-  const MprogTail tail{.relative = anchor.relative(), .expected_revision = expected_revision};
+  const detail::MprogTail tail{.relative = anchor.relative(), .expected_revision = expected_revision};
   EBPF_TRY(auto fd, create_fd(program.fd(), ifindex, type, anchor.flags(), std::as_bytes(std::span(&tail, 1))));
   return detail::wrap_link_fd(std::move(fd));
 }

@@ -44,6 +44,20 @@ struct {
   __type(value, __u64);
 } cg_counts SEC(".maps");
 
+// Order in which the two egress programs ran: each shifts its own digit in.
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} cg_trace SEC(".maps");
+
+static __always_inline void trace_step(__u64 digit) {
+  __u32 zero = 0;
+  __u64 *t = bpf_map_lookup_elem(&cg_trace, &zero);
+  if (t) *t = *t * 16 + digit;
+}
+
 static __always_inline void count(__u32 which) {
   __u64 *v = bpf_map_lookup_elem(&cg_counts, &which);
   if (v) __sync_fetch_and_add(v, 1);
@@ -53,11 +67,19 @@ SEC("cgroup_skb/ingress")
 int skb_ingress(struct __sk_buff *skb) { count(G_SKB_INGRESS); return 1; }
 
 SEC("cgroup_skb/egress")
-int skb_egress(struct __sk_buff *skb) { count(G_SKB_EGRESS); return 1; }
+int skb_egress(struct __sk_buff *skb) {
+  count(G_SKB_EGRESS);
+  trace_step(1);
+  return 1;
+}
 
 // A second egress program, for BPF_F_ALLOW_MULTI.
 SEC("cgroup_skb/egress")
-int skb_egress_other(struct __sk_buff *skb) { count(G_SKB_EGRESS_OTHER); return 1; }
+int skb_egress_other(struct __sk_buff *skb) {
+  count(G_SKB_EGRESS_OTHER);
+  trace_step(2);
+  return 1;
+}
 
 SEC("cgroup/sock_create")
 int sock_create(struct bpf_sock *sk) { count(G_SOCK_CREATE); return 1; }

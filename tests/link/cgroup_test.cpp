@@ -296,6 +296,44 @@ TEST_F(CgroupLink, LegacyAllowMultiRunsBothProgramsAndDetachesEachAlone) {
   EXPECT_GT(counter(G_SKB_EGRESS_OTHER), 0u);
 }
 
+TEST_F(CgroupLink, AnchorsOrderLinkedPrograms) {
+  const auto type = AttachType::cgroup_inet_egress;
+  auto first = link::attach_cgroup(prog("skb_egress"), {.fd = cgroup_.fd(), .attach_type = type});
+  ASSERT_TRUE(first) << first.error().message();
+  auto second = link::attach_cgroup(prog("skb_egress_other"),
+                                    {.fd = cgroup_.fd(), .attach_type = type, .anchor = link::Anchor::before(*first)});
+  if (!second && second.error().is(std::errc::invalid_argument)) {
+    // Kernels before 6.16 refuse ordering flags on cgroup links; an unordered attach still works there.
+    auto plain = link::attach_cgroup(prog("skb_egress_other"), {.fd = cgroup_.fd(), .attach_type = type});
+    ASSERT_TRUE(plain) << plain.error().message();
+    EBPF_SKIP_KERNEL_LACKS("ordered cgroup links (Linux 6.16): " + second.error().message());
+  }
+  ASSERT_TRUE(second) << second.error().message();
+  const auto one_datagram = [] {
+    int s = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(9);
+    return ::sendto(s, "o", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) == 1 ? 0 : 1;
+  };
+  ASSERT_EQ(cgroup_.run_in(one_datagram), 0);
+  auto trace = (*coll_->map("cg_trace"))->lookup<std::uint32_t, std::uint64_t>(0);
+  ASSERT_TRUE(trace);
+  EXPECT_EQ(*trace, 0x21u) << "skb_egress_other was anchored before skb_egress";
+  auto ids = link::query_cgroup(cgroup_.path().string(), type);
+  ASSERT_TRUE(ids) << ids.error().message();
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_EQ((*ids)[0], prog("skb_egress_other").info()->id);
+
+  auto legacy = link::attach_cgroup(prog("skb_egress_other"), {.fd = cgroup_.fd(),
+                                                               .attach_type = type,
+                                                               .method = link::AttachMethod::legacy,
+                                                               .anchor = link::Anchor::first()});
+  ASSERT_FALSE(legacy);
+  EXPECT_TRUE(legacy.error().is(errc::invalid_argument)) << legacy.error().message();
+}
+
 TEST_F(CgroupLink, ExclusiveLegacyAttachRefusesALink) {
   const auto type = AttachType::cgroup_inet_egress;
   auto a = link::attach_cgroup(prog("skb_egress"),

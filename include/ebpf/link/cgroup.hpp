@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ebpf/error.hpp"
+#include "ebpf/link/anchor.hpp"
 #include "ebpf/link/link.hpp"
 #include "ebpf/link/method.hpp"
 #include "ebpf/program.hpp"
@@ -33,6 +34,10 @@ struct CgroupOptions {
   AttachMethod method = AttachMethod::automatic;
   // Legacy only: cgroup_flags::allow_multi (default), allow_override or 0 (exclusive).
   std::uint32_t legacy_flags = cgroup_flags::allow_multi;
+  // Links only, Linux 6.16: where the program goes among the hook's programs, and the list revision expected.
+  // Left at their defaults, the program is appended on any kernel.
+  Anchor anchor;
+  std::uint64_t expected_revision = 0;
 };
 
 // Attaches a cgroup program. With AttachMethod::automatic a bpf_link is made, and BPF_PROG_ATTACH is used
