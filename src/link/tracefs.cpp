@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "ebpf/program.hpp"
 #include "ebpf/sys/link.hpp"
@@ -95,7 +97,8 @@ Result<std::uint64_t> trace_event_id(std::string_view category, std::string_view
   return parse_number<std::uint64_t>(trim(std::move(*text)), path);
 }
 
-Result<std::uint32_t> pmu_type(const char* pmu) {
+namespace {
+Result<std::uint32_t> read_pmu_type(const char* pmu) {
   std::string path = "/sys/bus/event_source/devices/";
   path += pmu;
   path += "/type";
@@ -113,6 +116,22 @@ Result<std::uint32_t> pmu_type(const char* pmu) {
     return unexpected(std::move(text).error());
   }
   return parse_number<std::uint32_t>(trim(std::move(*text)), path);
+}
+}  // namespace
+
+Result<std::uint32_t> pmu_type(const char* pmu) {
+  // PMU types are fixed while the kernel runs: read each once (a failure is not cached).
+  static std::mutex mu;
+  static std::vector<std::pair<std::string, std::uint32_t>> known;
+  {
+    std::lock_guard lock(mu);
+    for (const auto& [name, type] : known)
+      if (name == pmu) return type;
+  }
+  EBPF_TRY(std::uint32_t type, read_pmu_type(pmu));
+  std::lock_guard lock(mu);
+  known.emplace_back(pmu, type);
+  return type;
 }
 
 Result<std::uint32_t> pmu_retprobe_bit(const char* pmu) {
