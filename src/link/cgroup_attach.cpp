@@ -65,6 +65,9 @@ Result<Link> attach_cgroup(const Program& program, const CgroupOptions& options)
   if (ordered && options.method == AttachMethod::legacy) {
     return fail(errc::invalid_argument, ctx + ": anchors and revisions need a link (AttachMethod::link)");
   }
+  if (ordered && options.anchor.relative() == static_cast<std::uint32_t>(-1)) {
+    return fail(errc::invalid_argument, ctx + ": anchor: the relative link or program has no file descriptor");
+  }
   if (options.method != AttachMethod::legacy) {
     const detail::MprogTail tail{.relative = options.anchor.relative(), .expected_revision = options.expected_revision};
     auto fd = ordered ? create_fd(program.fd(), cgroup.get(), type, options.anchor.flags(), std::as_bytes(std::span(&tail, 1)))

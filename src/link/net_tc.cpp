@@ -21,6 +21,11 @@ namespace {
 
 Result<Link> attach_mprog(const Program& program, int ifindex, AttachType type, const Anchor& anchor,
                           std::uint64_t expected_revision) {
+  // Anchor::before(link) of a Link without a kernel link (netlink, PROG_ATTACH) has no fd to name.
+  if ((anchor.flags() & (mprog_flags::before | mprog_flags::after)) != 0 && (anchor.flags() & mprog_flags::id) == 0 &&
+      anchor.relative() == static_cast<std::uint32_t>(-1)) {
+    return fail(errc::invalid_argument, "anchor: the relative link or program has no file descriptor");
+  }
   const detail::MprogTail tail{.relative = anchor.relative(), .expected_revision = expected_revision};
   EBPF_TRY(auto fd, create_fd(program.fd(), ifindex, type, anchor.flags(), std::as_bytes(std::span(&tail, 1))));
   return detail::wrap_link_fd(std::move(fd));

@@ -119,6 +119,14 @@ TEST_F(NetTc, TcxAnchorsOrderPrograms) {
   EXPECT_EQ(run_order(), 0x1u);
 }
 
+TEST_F(NetTc, AnchorOnALinkWithoutFdIsRefused) {
+  auto legacy = link::attach_tc(prog("tc_count"), {.ifindex = veth1});
+  ASSERT_TRUE(legacy) << legacy.error().message();
+  auto l = link::attach_tcx(prog("tcx_first"), {.ifindex = veth1, .anchor = link::Anchor::before(*legacy)});
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::invalid_argument)) << l.error().message();
+}
+
 TEST_F(NetTc, TcxStaleRevisionIsRefused) {
   auto first = link::attach_tcx(prog("tcx_first"), {.ifindex = veth1});
   ASSERT_TRUE(first) << first.error().message();
