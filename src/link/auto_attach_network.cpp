@@ -117,7 +117,8 @@ Result<Link> with_context(Result<Link> r, const Program& p) {
 bool network_auto_attachable(const Program& program, bool has_target) {
   switch (hook_of(program)) {
     case Hook::none: return false;
-    case Hook::netns: return true;  // the calling thread's namespace by default
+    // Program::attach() without a target puts sk_lookup and flow_dissector programs on the calling thread's
+    // namespace, but attach_all() does so only when asked: a flow dissector replaces the kernel's own.
     default: return has_target;
   }
 }

@@ -54,7 +54,9 @@ TEST_F(NetAutoAttach, TcxSectionsAndDirectionQualifier) {
 }
 
 TEST_F(NetAutoAttach, NetnsSectionsNeedNoTarget) {
-  EXPECT_TRUE(link::auto_attachable(prog("steer"), false));
+  // Not by attach_all() without a target, but Program::attach() takes the caller's namespace.
+  EXPECT_FALSE(link::auto_attachable(prog("steer"), false));
+  EXPECT_TRUE(link::auto_attachable(prog("steer"), true));
   auto lookup = prog("steer").attach();
   ASSERT_TRUE(lookup) << lookup.error().message();
   auto dissector = prog("dissect").attach("/proc/thread-self/ns/net");
