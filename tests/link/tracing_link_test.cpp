@@ -81,6 +81,29 @@ TEST_F(TracingLink, TracepointDestructorDetaches) {
   EXPECT_EQ(count(kTp), 2u);
 }
 
+TEST_F(TracingLink, TracepointThroughThePerfIoctl) {
+  auto l = link::attach_tracepoint(prog("on_getpid"),
+                                   {.category = "syscalls", .name = "sys_enter_getpid", .legacy_ioctl = true});
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(l->attachment()->kind(), "perf event ioctl");
+  EXPECT_EQ(l->fd(), -1);
+  getpid_n(3);
+  EXPECT_EQ(count(kTp), 3u);
+  auto info = l->info();
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->program_id, program_id(prog("on_getpid")));
+  auto pin = l->pin("/sys/fs/bpf/ebpfpp-never");
+  ASSERT_FALSE(pin);
+  EXPECT_TRUE(pin.error().is(errc::not_supported)) << pin.error().message();
+  auto cookie = link::attach_tracepoint(
+      prog("on_getpid"), {.category = "syscalls", .name = "sys_enter_getpid", .cookie = 1, .legacy_ioctl = true});
+  ASSERT_FALSE(cookie);
+  EXPECT_TRUE(cookie.error().is(errc::not_supported));
+  ASSERT_TRUE(l->close());
+  getpid_n(3);
+  EXPECT_EQ(count(kTp), 3u);
+}
+
 TEST_F(TracingLink, TracepointErrors) {
   auto l = link::attach_tracepoint(prog("on_getpid"), {.category = "syscalls", .name = "no_such_event_xyz"});
   ASSERT_FALSE(l);
@@ -348,6 +371,26 @@ TEST_F(TracingLink, Kprobe) {
   const auto n = count(kKprobe);
   ::nanosleep(&ts, nullptr);
   EXPECT_EQ(count(kKprobe), n);
+}
+
+TEST_F(TracingLink, StructOpsRefusesOtherMaps) {
+  auto l = link::attach_struct_ops(map("counts"));
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::invalid_argument)) << l.error().message();
+  EXPECT_NE(l.error().message().find("struct_ops map counts"), std::string::npos) << l.error().message();
+}
+
+TEST_F(TracingLink, ClosedProgramAndEmptyLink) {
+  Program closed;
+  auto l = link::attach_tracepoint(closed, {.category = "syscalls", .name = "sys_enter_getpid"});
+  ASSERT_FALSE(l);
+  EXPECT_TRUE(l.error().is(errc::closed));
+  Link empty;
+  EXPECT_EQ(empty.fd(), -1);
+  EXPECT_FALSE(empty.info());
+  EXPECT_TRUE(empty.info().error().is(errc::closed));
+  EXPECT_FALSE(empty.pin("/sys/fs/bpf/never"));
+  EXPECT_TRUE(empty.close());
 }
 
 TEST_F(TracingLink, KprobeNotSupportedIsClear) {
