@@ -107,6 +107,20 @@ TcFilterAttachment::~TcFilterAttachment() { (void)TcFilterAttachment::detach(); 
 Result<void> TcFilterAttachment::detach() {
   if (!attached_) return {};
   attached_ = false;
+  // A filter replaced in place (same priority and handle, NLM_F_REPLACE) belongs to whoever replaced it: look
+  // before deleting, as the XDP backend does with IFLA_XDP_EXPECTED_FD.
+  bool ours = false;
+  bool present = false;
+  auto listed = sys::netlink_list_tc_filters(sock_, filter_.ifindex, filter_.parent, [&](const sys::TcFilterInfo& f) {
+    if (f.id.priority == filter_.priority && f.id.handle == filter_.handle && f.id.protocol == filter_.protocol) {
+      present = true;
+      ours = f.prog_id == program_id_;
+    }
+  });
+  if (listed && (!present || !ours)) {
+    sock_ = sys::NetlinkSocket();
+    return {};
+  }
   auto r = sys::netlink_del_tc_filter(sock_, filter_);
   sock_ = sys::NetlinkSocket();
   // Gone already (the qdisc or the device was deleted).

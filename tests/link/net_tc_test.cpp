@@ -202,6 +202,19 @@ TEST_F(NetTc, LegacyFilterUpdateReplacesTheProgramInPlace) {
   EXPECT_TRUE(filters(veth1, sys::kTcParentIngress).empty());
 }
 
+TEST_F(NetTc, LegacyFilterReplacedByAnotherOwnerIsLeftAloneOnClose) {
+  auto a = link::attach_tc(prog("tc_count"), {.ifindex = veth1, .priority = 1, .handle = 1});
+  ASSERT_TRUE(a) << a.error().message();
+  auto b = link::attach_tc(prog("tc_count_other"), {.ifindex = veth1, .priority = 1, .handle = 1, .replace = true});
+  ASSERT_TRUE(b) << b.error().message();
+  ASSERT_TRUE(a->close());
+  auto left = filters(veth1, sys::kTcParentIngress);
+  ASSERT_EQ(left.size(), 1u) << "closing the replaced link deleted the replacement";
+  EXPECT_EQ(left[0].prog_id, program_id("tc_count_other"));
+  ASSERT_TRUE(b->close());
+  EXPECT_TRUE(filters(veth1, sys::kTcParentIngress).empty());
+}
+
 TEST_F(NetTc, TcxAndLegacyFilterCoexist) {
   auto tcx = link::attach_tcx(prog("tc_count"), {.ifindex = veth1});
   ASSERT_TRUE(tcx) << tcx.error().message();

@@ -34,7 +34,8 @@ class NetlinkXdpAttachment final : public Attachment {
 };
 
 // A cls_bpf filter on a clsact hook. Detaching deletes exactly that filter (parent, priority, handle,
-// protocol); the clsact qdisc stays. Cannot be pinned.
+// protocol) if it still runs this attachment's program (a filter someone replaced in place is left alone); the
+// clsact qdisc stays. Cannot be pinned.
 class TcFilterAttachment final : public Attachment {
  public:
   TcFilterAttachment(sys::NetlinkSocket sock, const sys::TcFilterId& filter, std::uint32_t program_id,
