@@ -5,7 +5,10 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/if_packet.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -195,12 +198,6 @@ TEST_F(NetSocket, NetfilterRejectsReservedPriority) {
 // The flow dissector runs where the kernel hashes a packet's flow: a PACKET_FANOUT_HASH socket on veth1
 // hashes every frame it receives.
 TEST_F(NetSocket, FlowDissectorRunsForHashedFramesAndCloseDetaches) {
-  auto l = link::attach_flow_dissector(prog("dissect"));
-  ASSERT_TRUE(l) << l.error().message();
-  auto info = l->info();
-  ASSERT_TRUE(info) << info.error().message();
-  EXPECT_EQ(info->attach_type, AttachType::flow_dissector);
-
   sys::Fd rx(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(0x88b5)));
   ASSERT_TRUE(rx.valid());
   sockaddr_ll ll{};
@@ -211,13 +208,73 @@ TEST_F(NetSocket, FlowDissectorRunsForHashedFramesAndCloseDetaches) {
   const int fanout = 4242 | (PACKET_FANOUT_HASH << 16);
   ASSERT_EQ(::setsockopt(rx.get(), SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout), 0) << strerror(errno);
 
-  send_frames(3);
-  EXPECT_GE(wait_counter(kFlowDissector, 3), 3u);
+  for (auto method : {link::AttachMethod::link, link::AttachMethod::legacy}) {
+    SCOPED_TRACE(method == link::AttachMethod::link ? "link" : "legacy");
+    auto l = link::attach_flow_dissector(prog("dissect"), {.method = method});
+    ASSERT_TRUE(l) << l.error().message();
+    auto info = l->info();
+    ASSERT_TRUE(info) << info.error().message();
+    EXPECT_EQ(info->attach_type, AttachType::flow_dissector);
+    EXPECT_EQ(info->program_id, program_id("dissect"));
+    if (method == link::AttachMethod::legacy) {
+      EXPECT_EQ(l->attachment()->kind(), "prog_attach netns");
+      // A link cannot join a program attached the old way.
+      EXPECT_FALSE(link::attach_flow_dissector(prog("dissect"), {.method = link::AttachMethod::link}));
+    }
+
+    const std::uint64_t before = counter(kFlowDissector);
+    send_frames(3);
+    EXPECT_GE(wait_counter(kFlowDissector, before + 3), before + 3);
+    ASSERT_TRUE(l->close());
+    const std::uint64_t after = counter(kFlowDissector);
+    send_frames(3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(counter(kFlowDissector), after) << "the dissector ran after close";
+  }
+}
+
+TEST_F(NetSocket, LegacyFlowDissectorOnAnotherNamespaceFromThisThread) {
+  const auto inode = [](int fd) {
+    struct stat st {};
+    ::fstat(fd, &st);
+    return st.st_ino;
+  };
+  sys::Fd test_ns(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(test_ns.valid());
+  sys::Fd rx(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(0x88b5)));
+  sockaddr_ll ll{};
+  ll.sll_family = AF_PACKET;
+  ll.sll_protocol = htons(0x88b5);
+  ll.sll_ifindex = veth1;
+  ASSERT_EQ(::bind(rx.get(), reinterpret_cast<sockaddr*>(&ll), sizeof ll), 0);
+  const int fanout = 4243 | (PACKET_FANOUT_HASH << 16);
+  ASSERT_EQ(::setsockopt(rx.get(), SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout), 0);
+
+  // Move this thread to a second namespace, then attach to the test's one by fd.
+  ASSERT_EQ(::unshare(CLONE_NEWNET), 0);
+  sys::Fd other_ns(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  auto l = link::attach_flow_dissector(prog("dissect"), {.fd = test_ns.get(), .method = link::AttachMethod::legacy});
+  ASSERT_TRUE(l) << l.error().message();
+  sys::Fd here(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(inode(here.get()), inode(other_ns.get())) << "the thread did not return to its namespace";
+  EXPECT_NE(inode(here.get()), inode(test_ns.get()));
+
+  // The dissector runs in the test's namespace.
+  ASSERT_EQ(::setns(test_ns.get(), CLONE_NEWNET), 0);
+  send_frames(2);
+  EXPECT_GE(wait_counter(kFlowDissector, 2), 2u);
+  // Detach from the other namespace: the Link enters the right one.
+  ASSERT_EQ(::setns(other_ns.get(), CLONE_NEWNET), 0);
   ASSERT_TRUE(l->close());
+  ASSERT_EQ(::setns(test_ns.get(), CLONE_NEWNET), 0);
   const std::uint64_t after = counter(kFlowDissector);
-  send_frames(3);
+  send_frames(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(counter(kFlowDissector), after) << "the dissector ran after close";
+
+  auto sk_lookup = link::attach_sk_lookup(prog("steer"), {.method = link::AttachMethod::legacy});
+  ASSERT_FALSE(sk_lookup);
+  EXPECT_TRUE(sk_lookup.error().is(errc::invalid_argument)) << sk_lookup.error().message();
 }
 
 TEST_F(NetSocket, FlowDissectorIsOnePerNamespace) {

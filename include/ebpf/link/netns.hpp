@@ -6,6 +6,7 @@
 
 #include "ebpf/error.hpp"
 #include "ebpf/link/link.hpp"
+#include "ebpf/link/method.hpp"
 #include "ebpf/program.hpp"
 
 namespace ebpf::link {
@@ -13,6 +14,10 @@ namespace ebpf::link {
 struct NetnsOptions {
   std::string_view path;  // a namespace file such as /proc/<pid>/ns/net or a bind mount of one, or ...
   int fd = -1;            // ... an open fd of it. Neither: the calling thread's namespace.
+  // flow_dissector only: AttachMethod::legacy (or automatic on kernels before 5.8) uses BPF_PROG_ATTACH, which
+  // the kernel applies to the caller's namespace: the calling thread enters the target namespace for the
+  // attach and the detach (setns) and returns to its own. sk_lookup has only links.
+  AttachMethod method = AttachMethod::automatic;
 };
 
 // Attaches an sk_lookup program: it picks the socket for new connections and datagrams arriving in the
