@@ -235,8 +235,27 @@ std::optional<std::vector<std::byte>> kernel_ready_btf(const btf::Spec& spec,
 
 namespace {
 
+// Hidden global subprograms get static linkage (libbpf's mark_btf_static): a global function is verified on its
+// own, with no knowledge of its caller's arguments, which code written for libbpf does not expect.
+Result<void> make_hidden_static(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs, btf::Builder& b) {
+  for (const ProgramSpec* p : programs) {
+    for (const auto& name : p->hidden_functions) {
+      auto t = spec.find(name, btf::Kind::func);
+      if (!t || t->linkage() != static_cast<std::uint32_t>(btf::Linkage::global)) continue;
+      EBPF_TRY_VOID(b.set_linkage(t->id(), btf::Linkage::static_));
+    }
+  }
+  return {};
+}
+
+bool any_hidden(const std::vector<const ProgramSpec*>& programs) {
+  for (const ProgramSpec* p : programs)
+    if (!p->hidden_functions.empty()) return true;
+  return false;
+}
+
 Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const ProgramSpec*>& programs) {
-  if (auto ready = kernel_ready_blob(spec, programs)) {
+  if (auto ready = any_hidden(programs) ? std::nullopt : kernel_ready_blob(spec, programs)) {
     ProgramBtf out;
     out.verbatim_strings = std::string_view(spec.impl()->strings, spec.impl()->strings_len);
     std::vector<std::byte> laid_out;
@@ -255,6 +274,7 @@ Result<ProgramBtf> load_btf(const btf::Spec& spec, const std::vector<const Progr
   btf::Builder b;
   EBPF_TRY_VOID(b.copy_all(spec));
   EBPF_TRY_VOID(sanitize_externs(spec, b));
+  EBPF_TRY_VOID(make_hidden_static(spec, programs, b));
   ProgramBtf out;
   out.verbatim_strings = b.verbatim_strings();
   for (const ProgramSpec* p : programs) collect_strings(*p, b, out);

@@ -33,6 +33,10 @@ struct ProgramSpec {
   std::endian byte_order = std::endian::little;
   // The object's BTF (shared by every program and map of the object); null if it has none.
   std::shared_ptr<const btf::Spec> btf;
+  // Subprograms linked into this program that are global with hidden visibility (`__hidden`, as libbpf's
+  // usdt.bpf.h declares bpf_usdt_arg): loaded with static BTF linkage, as libbpf does, so the verifier checks
+  // them in their caller's context.
+  std::vector<std::string> hidden_functions;
 
   // Names of the maps (and data-section maps) the program references, in first-use order.
   [[nodiscard]] std::vector<std::string> map_references() const;

@@ -989,6 +989,7 @@ struct Function {
   const elf::ProgramKind* kind;  // of `section` (classified once per section)
   insn::Instructions insns;
   bool called = false;  // some function calls or loads it: its instructions are copied, not moved, when linked
+  bool hidden = false;  // a global .text function with hidden visibility (linked as a static one)
   bool calls = false;   // it calls or loads functions
   std::uint32_t part = 0;  // deferred: 1 + its index among the deferred functions; 0: decoded
 };
@@ -1089,9 +1090,11 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
     const std::span<const std::byte> bytes = f_.data(sec);
     kinds.push_back(elf::classify_program_section(sec.name));
     const std::size_t first_fn = funcs.size();
-    auto add_function = [&](std::string_view name) -> Function& {
+    auto add_function = [&](const Symbol& sym) -> Function& {
       Function& fn = funcs.emplace_back();
-      fn.name = name;
+      fn.name = sym.name;
+      fn.hidden = sec.name == ".text" && sym.binding() != elf::STB_LOCAL &&
+                  (sym.visibility() == elf::STV_HIDDEN || sym.visibility() == elf::STV_INTERNAL);
       fn.section = sec.name;
       fn.kind = &kinds.back();
       return fn;
@@ -1168,7 +1171,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
           slot += width / 8;
         }
         if (defer) {
-          Function& fn = add_function(si.symbols[k]->name);
+          Function& fn = add_function(*si.symbols[k]);
           parts.push_back(DeferredPart{funcs.size() - 1, deferred_code.size(), code.size()});
           fn.part = static_cast<std::uint32_t>(parts.size());
           deferred_code.insert(deferred_code.end(), code.begin(), code.end());
@@ -1179,7 +1182,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       }
       auto decoded = insn::Instructions::decode(code, f_.byte_order());
       if (!decoded) return fail(irregular());  // e.g. a bad opcode, or a symbol inside a lddw
-      Function& fn = add_function(si.symbols[k]->name);
+      Function& fn = add_function(*si.symbols[k]);
       fn.insns = std::move(*decoded);
       if (decoded_at.empty()) decoded_at.assign(at_slot.size(), nullptr);
       const auto fn_id = static_cast<std::uint32_t>(funcs.size());
@@ -1421,6 +1424,7 @@ Result<void> Loader::load_programs(CollectionSpec& spec) {
       if (f == nullptr) continue;  // left unresolved: refused at load
       const auto& callee = funcs[f->second];
       placed.push_back(callee.name);
+      if (callee.hidden) p.hidden_functions.emplace_back(callee.name);
       p.instructions.append(callee.insns);
     }
     // Calls and function loads are the only references an object's jumps carry.

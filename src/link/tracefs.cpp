@@ -6,13 +6,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <mutex>
 #include <utility>
 #include <vector>
 
+#include "ebpf/kernel/version.hpp"
 #include "ebpf/program.hpp"
 #include "ebpf/sys/link.hpp"
 #include "ebpf/sys/perf_event.hpp"
@@ -150,21 +150,23 @@ Result<std::uint32_t> pmu_retprobe_bit(const char* pmu) {
 
 namespace ebpf::link {
 
-Result<Link> attach_perf_event_fd(const Program& program, sys::Fd perf_fd, std::uint64_t cookie) {
-  // -1: unknown, 0: no perf links (Linux < 5.15), 1: perf links work.
-  static std::atomic<int> perf_links{-1};
-  if (perf_links.load(std::memory_order_relaxed) != 0) {
+namespace {
+// Perf links (BPF_LINK_CREATE with BPF_PERF_EVENT) arrived in Linux 5.15. Decided from the kernel version, not
+// from an EINVAL, which a program of the wrong type for the event would give as well.
+bool have_perf_links() {
+  static const bool yes = [] {
+    auto v = kernel::running_version();
+    return !v || v->code() >= ((5u << 16) | (15u << 8));
+  }();
+  return yes;
+}
+}  // namespace
+
+Result<Link> attach_perf_event_fd(const Program& program, sys::Fd perf_fd, std::uint64_t cookie, bool legacy_ioctl) {
+  if (!legacy_ioctl && have_perf_links()) {
     std::uint64_t tail[1] = {cookie};
-    auto fd = create_fd(program.fd(), perf_fd.get(), AttachType::perf_event, 0, std::as_bytes(std::span(tail)));
-    if (fd) {
-      perf_links.store(1, std::memory_order_relaxed);
-      return Link(std::make_unique<PerfLinkAttachment>(std::move(*fd), std::move(perf_fd)));
-    }
-    // EINVAL from a kernel that knows no BPF_PERF_EVENT attach type: fall back to the ioctl. Any other error
-    // (or EINVAL once perf links are known to work) is the attach's own failure.
-    if (!fd.error().is(std::errc::invalid_argument) || perf_links.load(std::memory_order_relaxed) == 1)
-      return unexpected(std::move(fd).error());
-    perf_links.store(0, std::memory_order_relaxed);
+    EBPF_TRY(sys::Fd fd, create_fd(program.fd(), perf_fd.get(), AttachType::perf_event, 0, std::as_bytes(std::span(tail))));
+    return Link(std::make_unique<PerfLinkAttachment>(std::move(fd), std::move(perf_fd)));
   }
   if (cookie != 0)
     return fail(errc::not_supported, "bpf cookie on a perf event needs perf links (Linux 5.15)");

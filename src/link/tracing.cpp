@@ -68,7 +68,7 @@ Result<Link> attach_tracepoint(const Program& program, const TracepointOptions& 
   attr.wakeup_events = 1;
   // The program runs for every CPU whichever CPU the event is opened on (it hangs off the trace event).
   EBPF_TRY_CTX(sys::Fd perf, sys::perf_event_open(attr, -1, 0, -1, 0, "open tracepoint perf event"), ctx);
-  auto l = attach_perf_event_fd(program, std::move(perf), o.cookie);
+  auto l = attach_perf_event_fd(program, std::move(perf), o.cookie, o.legacy_ioctl);
   if (!l) return unexpected(std::move(l).error().with_context(ctx));
   return l;
 }

@@ -1,32 +1,12 @@
-// USDT test object: reads the probe's arguments and cookie through the spec map layout of libbpf's usdt.bpf.h
-// (struct __bpf_usdt_spec in __bpf_usdt_specs, the spec id as the BPF cookie). The reading is written out here,
-// as static functions: usdt.bpf.h's own bpf_usdt_arg() is a __hidden global function, which libbpf turns into a
-// static one before loading and ebpfpp's loader does not yet.
+// USDT test object written against libbpf's usdt.bpf.h: records the probe's arguments (bpf_usdt_arg, a __hidden
+// global function the loader turns static), its cookie and its argument count.
 // bpf-cflags: -D__TARGET_ARCH_x86
 #include <linux/bpf.h>
+#include <linux/ptrace.h>
 #include <stdbool.h>
 #include <bpf/bpf_helpers.h>
-
-struct usdt_arg_spec {
-  __u64 val_off;
-  __u32 arg_type;  // 0 constant, 1 register, 2 register + offset, dereferenced
-  short reg_off;
-  bool arg_signed;
-  char arg_bitshift;
-};
-
-struct usdt_spec {
-  struct usdt_arg_spec args[12];
-  __u64 usdt_cookie;
-  short arg_cnt;
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, 16);
-  __type(key, int);
-  __type(value, struct usdt_spec);
-} __bpf_usdt_specs SEC(".maps") __weak;
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -37,38 +17,20 @@ struct {
 
 static __always_inline void put(__u32 k, __u64 v) { bpf_map_update_elem(&out, &k, &v, BPF_ANY); }
 
-static __always_inline long arg(void *ctx, struct usdt_spec *spec, int i) {
-  if (i >= spec->arg_cnt) return 0;
-  struct usdt_arg_spec *a = &spec->args[i];
-  __u64 v = 0;
-  switch (a->arg_type) {
-    case 0: v = a->val_off; break;
-    case 1: bpf_probe_read_kernel(&v, sizeof v, ctx + a->reg_off); break;
-    case 2:
-      bpf_probe_read_kernel(&v, sizeof v, ctx + a->reg_off);
-      bpf_probe_read_user(&v, sizeof v, (void *)v + a->val_off);
-      break;
-    default: return 0;
-  }
-  char shift = a->arg_bitshift & 63;
-  v <<= shift;
-  if (a->arg_signed) return ((long)v) >> shift;
-  return v >> shift;
-}
-
 SEC("usdt")
-int on_usdt(void *ctx) {
-  int id = bpf_get_attach_cookie(ctx);
-  struct usdt_spec *spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
-  if (!spec) return 0;
+int on_usdt(struct pt_regs *ctx) {
+  long a = 0, b = 0, c = 0;
+  bpf_usdt_arg(ctx, 0, &a);
+  bpf_usdt_arg(ctx, 1, &b);
+  bpf_usdt_arg(ctx, 2, &c);
   __u32 k = 0;
   __u64 *n = bpf_map_lookup_elem(&out, &k);
   if (n) __sync_fetch_and_add(n, 1);
-  put(1, arg(ctx, spec, 0));
-  put(2, arg(ctx, spec, 1));
-  put(3, arg(ctx, spec, 2));
-  put(4, spec->usdt_cookie);
-  put(5, spec->arg_cnt);
+  put(1, a);
+  put(2, b);
+  put(3, c);
+  put(4, bpf_usdt_cookie(ctx));
+  put(5, bpf_usdt_arg_cnt(ctx));
   return 0;
 }
 

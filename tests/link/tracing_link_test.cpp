@@ -81,6 +81,29 @@ TEST_F(TracingLink, TracepointDestructorDetaches) {
   EXPECT_EQ(count(kTp), 2u);
 }
 
+TEST_F(TracingLink, TracepointThroughThePerfIoctl) {
+  auto l = link::attach_tracepoint(prog("on_getpid"),
+                                   {.category = "syscalls", .name = "sys_enter_getpid", .legacy_ioctl = true});
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(l->attachment()->kind(), "perf event ioctl");
+  EXPECT_EQ(l->fd(), -1);
+  getpid_n(3);
+  EXPECT_EQ(count(kTp), 3u);
+  auto info = l->info();
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->program_id, program_id(prog("on_getpid")));
+  auto pin = l->pin("/sys/fs/bpf/ebpfpp-never");
+  ASSERT_FALSE(pin);
+  EXPECT_TRUE(pin.error().is(errc::not_supported)) << pin.error().message();
+  auto cookie = link::attach_tracepoint(
+      prog("on_getpid"), {.category = "syscalls", .name = "sys_enter_getpid", .cookie = 1, .legacy_ioctl = true});
+  ASSERT_FALSE(cookie);
+  EXPECT_TRUE(cookie.error().is(errc::not_supported));
+  ASSERT_TRUE(l->close());
+  getpid_n(3);
+  EXPECT_EQ(count(kTp), 3u);
+}
+
 TEST_F(TracingLink, TracepointErrors) {
   auto l = link::attach_tracepoint(prog("on_getpid"), {.category = "syscalls", .name = "no_such_event_xyz"});
   ASSERT_FALSE(l);

@@ -8,6 +8,9 @@
 #define EBPFPP_HAVE_SDT 1
 #endif
 
+#include <algorithm>
+
+#include "ebpf/collection_spec.hpp"
 #include "ebpf/link/usdt.hpp"
 #include "link_test_util.hpp"
 
@@ -59,6 +62,15 @@ TEST(UsdtArguments, ParsesX86Specs) {
   EXPECT_TRUE(rip.error().is(errc::not_supported) || rip.error().is(errc::malformed)) << rip.error().message();
   auto size = link::parse_usdt_arguments("3@%eax");
   EXPECT_FALSE(size);
+}
+
+TEST(UsdtObject, HiddenHelperIsLinkedAsStatic) {
+  // usdt.bpf.h's bpf_usdt_arg() is a __weak __hidden global function: recorded to be loaded with static linkage.
+  auto spec = load_collection_spec(test::bpf_object("link_usdt"));
+  ASSERT_TRUE(spec) << spec.error().message();
+  const auto& hidden = spec->programs.at("on_usdt").hidden_functions;
+  EXPECT_NE(std::find(hidden.begin(), hidden.end(), "bpf_usdt_arg"), hidden.end());
+  EXPECT_TRUE(spec->maps.contains("__bpf_usdt_specs"));  // a weak map
 }
 
 #ifdef EBPFPP_HAVE_SDT

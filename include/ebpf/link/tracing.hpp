@@ -23,6 +23,9 @@ struct TracepointOptions {
   std::string_view category;  // "syscalls"
   std::string_view name;      // "sys_enter_getpid"
   std::uint64_t cookie = 0;   // bpf_get_attach_cookie(); needs perf links (Linux 5.15)
+  // Attach with PERF_EVENT_IOC_SET_BPF, as on kernels before perf links, even where perf links exist: the Link
+  // then cannot be pinned and has no kernel link id.
+  bool legacy_ioctl = false;
 };
 
 // A BPF_PROG_TYPE_TRACEPOINT program on a trace event: the event's id from tracefs (/sys/kernel/tracing, else
@@ -79,8 +82,9 @@ struct PerfEventOptions {
 Result<Link> attach_perf_event(const Program& program, const PerfEventOptions& options);
 
 // A BPF_PROG_TYPE_PERF_EVENT, TRACEPOINT or KPROBE program on a perf event the caller opened; the Link owns
-// `perf_fd` from then on.
-Result<Link> attach_perf_event_fd(const Program& program, sys::Fd perf_fd, std::uint64_t cookie = 0);
+// `perf_fd` from then on. A perf link on Linux 5.15+ (unless legacy_ioctl), else PERF_EVENT_IOC_SET_BPF.
+Result<Link> attach_perf_event_fd(const Program& program, sys::Fd perf_fd, std::uint64_t cookie = 0,
+                                  bool legacy_ioctl = false);
 
 struct KprobeOptions {
   std::string_view symbol;    // kernel function
