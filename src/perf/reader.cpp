@@ -194,7 +194,7 @@ std::size_t Reader::consume_backward(detail::Ring& r, std::size_t limit, bool& s
     const std::byte* rec = r.record_at(r.window_pos, h.size, scratch_.get());
     r.window_pos += h.size;
     Event ev;
-    if (r.decode(rec, h.size, ev)) {
+    if (r.decode(h, rec, ev)) {
       ++n;
       if (!fn(ctx, ev)) {
         stop = true;

@@ -96,20 +96,18 @@ struct Ring {
     return scratch;
   }
 
-  // Turns the record at rec (header included) into an Event; false for record types the reader skips.
-  bool decode(const std::byte* rec, std::size_t len, Event& ev) const noexcept {
-    perf_event_header h;
-    std::memcpy(&h, rec, sizeof h);
+  // Turns the record at rec (header h included) into an Event; false for record types the reader skips.
+  bool decode(const perf_event_header& h, const std::byte* rec, Event& ev) const noexcept {
     ev.cpu = cpu;
-    if (h.type == PERF_RECORD_SAMPLE && len >= sizeof h + 4) {
+    if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 4) [[likely]] {
       std::uint32_t raw = 0;
       std::memcpy(&raw, rec + sizeof h, 4);
-      if (raw > len - sizeof h - 4) return false;  // malformed: never expected from the kernel
+      if (raw > h.size - sizeof h - 4u) return false;  // malformed: never expected from the kernel
       ev.sample = std::span<const std::byte>(rec + sizeof h + 4, raw);
       ev.lost = 0;
       return true;
     }
-    if (h.type == PERF_RECORD_LOST && len >= sizeof h + 16) {
+    if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
       std::memcpy(&ev.lost, rec + sizeof h + 8, 8);  // after the event id
       ev.sample = {};
       return true;
@@ -127,31 +125,37 @@ struct Ring {
     }
   }
 
-  // Forward ring: hands every complete record to cb, oldest first, moving data_tail after each.
+  // Forward ring: hands every complete record to cb, oldest first. data_tail moves once, after the batch (or
+  // after the record whose callback returned false): until then the kernel leaves the records alone.
   template <class F>
   std::size_t consume_forward(F& cb, std::size_t limit, std::byte* scratch, bool& stop) {
+    // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
+    const std::byte* const base = data;
+    const std::uint64_t mask = size - 1;
     std::size_t n = 0;
-    std::uint64_t tail = load_tail();
+    const std::uint64_t start = load_tail();
+    std::uint64_t tail = start;
     std::uint64_t head = load_head();
+    Event ev;
+    ev.cpu = cpu;
     while (tail < head && n < limit) {
+      const std::uint64_t off = tail & mask;
       perf_event_header h;
-      std::memcpy(&h, data + (tail & (size - 1)), sizeof h);  // records are 8-aligned: a header never wraps
-      if (h.size < sizeof h) break;                           // cannot happen; do not spin on it
-      const std::byte* rec = record_at(tail, h.size, scratch);
-      Event ev;
-      bool more = true;
-      if (decode(rec, h.size, ev)) {
-        ++n;
-        more = deliver(cb, ev);
-      }
+      std::memcpy(&h, base + off, sizeof h);  // records are 8-aligned: a header never wraps
+      if (h.size < sizeof h) [[unlikely]]
+        break;  // cannot happen; do not spin on it
+      const std::byte* rec = off + h.size <= mask + 1 ? base + off : record_at(tail, h.size, scratch);
       tail += h.size;
-      store_tail(tail);  // only after the callback: the kernel may overwrite the record from then on
-      if (!more) {
-        stop = true;
-        break;
+      if (decode(h, rec, ev)) {
+        ++n;
+        if (!deliver(cb, ev)) {
+          stop = true;
+          break;
+        }
       }
       if (tail >= head) head = load_head();
     }
+    if (tail != start) store_tail(tail);
     return n;
   }
 };

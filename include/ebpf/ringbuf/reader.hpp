@@ -71,11 +71,15 @@ struct Ring {
   // Returns the records handed over; stops early after a record when cb returns false.
   template <class F>
   std::size_t consume(F& cb, std::size_t limit) {
+    // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
+    const std::byte* const base = data;
+    const std::uint64_t m = mask;
+    std::uint64_t* const cons_pos = consumer;
     std::size_t n = 0;
     std::uint64_t cons = load_consumer();
     std::uint64_t prod = load_producer();
     while (cons < prod && n < limit) {
-      const std::byte* hdr = data + (cons & mask);
+      const std::byte* hdr = base + (cons & m);
       // The length word is written last by the kernel (the busy bit cleared with release order).
       const std::uint32_t len = __atomic_load_n(reinterpret_cast<const std::uint32_t*>(hdr), __ATOMIC_ACQUIRE);
       if ((len & kBusyBit) != 0) break;  // reserved, not yet submitted: later records wait behind it
@@ -90,7 +94,7 @@ struct Ring {
           cb(std::span<const std::byte>(hdr + kHeaderSize, size));
       }
       // Only after the callback: the kernel may overwrite the record once the position moves past it.
-      __atomic_store_n(consumer, cons, __ATOMIC_RELEASE);
+      __atomic_store_n(cons_pos, cons, __ATOMIC_RELEASE);
       if (!more) break;
       if (cons >= prod) prod = load_producer();
     }
