@@ -1,6 +1,6 @@
 // Two threads: the kernel producing at full speed (a thread looping BPF_PROG_TEST_RUN of `stream`, which
 // writes records in a bpf_loop until the ring is full) and the reader consuming in user space. Every sequence
-// number arrives once, in order. Also built alone under ThreadSanitizer (see docs/testing.md).
+// number arrives once, in order. Also built alone under ThreadSanitizer (see docs/readers.md).
 // EBPFPP_STRESS_RECORDS overrides the 10 M records.
 #include <gtest/gtest.h>
 
