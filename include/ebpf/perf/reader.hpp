@@ -138,22 +138,29 @@ struct Ring {
     std::uint64_t head = load_head();
     Event ev;
     ev.cpu = cpu;
+    bool halt = false;
     while (tail < head && n < limit) {
-      const std::uint64_t off = tail & mask;
-      perf_event_header h;
-      std::memcpy(&h, base + off, sizeof h);  // records are 8-aligned: a header never wraps
-      if (h.size < sizeof h) [[unlikely]]
-        break;  // cannot happen; do not spin on it
-      const std::byte* rec = off + h.size <= mask + 1 ? base + off : record_at(tail, h.size, scratch);
-      tail += h.size;
-      if (decode(h, rec, ev)) {
-        ++n;
-        if (!deliver(cb, ev)) {
-          stop = true;
+      // Inner loop up to the head read last; the head is re-read only when caught up with it.
+      do {
+        const std::uint64_t off = tail & mask;
+        perf_event_header h;
+        std::memcpy(&h, base + off, sizeof h);  // records are 8-aligned: a header never wraps
+        if (h.size < sizeof h) [[unlikely]] {
+          halt = true;  // cannot happen; do not spin on it
           break;
         }
-      }
-      if (tail >= head) head = load_head();
+        const std::byte* rec = off + h.size <= mask + 1 ? base + off : record_at(tail, h.size, scratch);
+        tail += h.size;
+        if (decode(h, rec, ev)) [[likely]] {
+          ++n;
+          if (!deliver(cb, ev)) {
+            stop = halt = true;
+            break;
+          }
+        }
+      } while (tail < head && n < limit);
+      if (halt) break;
+      head = load_head();
     }
     if (tail != start) store_tail(tail);
     return n;
