@@ -147,6 +147,9 @@ Result<void> ProgramLoad::prepare(const LoadRequest& req) {
   req_ = &req;
   name_ = std::string(req.name);
   type_ = req.type;
+  section_name_ = std::string(req.section_name);
+  attach_to_ = std::string(req.attach_to);
+  attach_type_ = req.attach_type;
   // The kernel wants a NUL-terminated license: licenses are short, the object holds a copy (a string otherwise).
   const char* license = license_;
   if (req.license.size() < sizeof license_) {
@@ -191,7 +194,15 @@ Result<sys::Fd> ProgramLoad::first_attempt() {
   return sys::prog_load(attr_);
 }
 
-Program ProgramLoad::adopt(sys::Fd fd) { return Program(std::move(fd), std::move(name_), type_); }
+Program ProgramLoad::make(sys::Fd fd) {
+  Program prog(std::move(fd), std::move(name_), type_);
+  prog.section_name_ = std::move(section_name_);
+  prog.attach_to_ = std::move(attach_to_);
+  prog.attach_type_ = attach_type_;
+  return prog;
+}
+
+Program ProgramLoad::adopt(sys::Fd fd) { return make(std::move(fd)); }
 
 Result<Program> ProgramLoad::run(const ProgramOptions& options) { return finish(options, 0); }
 
@@ -214,7 +225,7 @@ Result<Program> ProgramLoad::finish(const ProgramOptions& options, int first_err
       attr.log_true_size = 0;
       auto fd = sys::prog_load(attr);
       if (fd) {
-        Program prog(std::move(*fd), std::move(name_), type_);
+        Program prog = make(std::move(*fd));
         if (!log_buf.empty()) prog.verifier_log_ = std::string(log_text(log_buf));
         return prog;
       }
@@ -346,6 +357,9 @@ Result<Program> Program::clone() const {
   Program copy(std::move(fd), name_, type_);
   copy.pinned_path_ = pinned_path_;
   copy.verifier_log_ = verifier_log_;
+  copy.section_name_ = section_name_;
+  copy.attach_to_ = attach_to_;
+  copy.attach_type_ = attach_type_;
   return copy;
 }
 

@@ -299,6 +299,11 @@ Result<void> encode_kconfig(const kernel::KernelConfig* cfg, const ExternSpec& e
     put_int(v.code());
     return {};
   }
+  if (name == "LINUX_HAS_BPF_COOKIE") {  // usdt.bpf.h: BPF cookies on perf links (Linux 5.15)
+    EBPF_TRY(auto v, kernel::running_version());
+    put_int(v.code() >= ((5u << 16) | (15u << 8)) ? 1 : 0);
+    return {};
+  }
   if (name == "LINUX_HAS_SYSCALL_WRAPPER") {
     EBPF_TRY(auto w, kernel::syscall_wrapper());
     put_int(w.has_wrapper ? 1 : 0);
@@ -664,6 +669,8 @@ Result<PreparedProgram> prepare_program(const ProgramSpec& spec, const FixupCont
   r.type = spec.type;
   r.attach_type = spec.attach_type;
   r.flags = spec.flags;
+  r.section_name = spec.section_name;
+  r.attach_to = spec.attach_to;
   out.code_at = base;
   out.code_size = code_size;
   out.func_info_at = base + code_size;

@@ -42,6 +42,12 @@ class ProgramLoad {
   std::string license_long_;  // a license too long for license_
   std::string name_;
   ProgramType type_ = ProgramType::unspec;
+  // Kept by the program for attach().
+  std::string section_name_;
+  std::string attach_to_;
+  AttachType attach_type_ = AttachType::unspec;
+
+  Program make(sys::Fd fd);
 };
 
 }  // namespace ebpf::detail

@@ -60,6 +60,16 @@ class Collection {
   [[nodiscard]] const std::map<std::string, Map, std::less<>>& maps() const noexcept { return maps_; }
   [[nodiscard]] const std::map<std::string, Program, std::less<>>& programs() const noexcept { return programs_; }
 
+  // Attaches every program whose section names its attach point (Program::attach), in name order, as libbpf's
+  // skeleton attach does. `targets` gives a Program::attach target by program name (uprobe "path:symbol",
+  // XDP interface, cgroup path...). Programs that cannot be attached from their section alone and have no
+  // target (a bare "uprobe" or "xdp" section, syscall, socket filter, struct_ops programs...) are skipped, as
+  // are those named in `skip`. All or nothing: on failure every link made so far is detached and the error
+  // names the program. Defined in src/link/ (include ebpf/link/link.hpp to use the result).
+  [[nodiscard]] Result<std::vector<Link>> attach_all(
+      const std::map<std::string, std::string, std::less<>>& targets = {},
+      const std::vector<std::string>& skip = {}) const;
+
   // Takes a map or program out of the collection: destroying the collection then leaves it alone.
   Result<Map> detach_map(std::string_view name);
   Result<Program> detach_program(std::string_view name);

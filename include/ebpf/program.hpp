@@ -79,6 +79,10 @@ struct LoadRequest {
   bool has_function_references = false;
   // Poisoned CO-RE relocations: a load refused for reaching one names it.
   std::span<const PoisonedRelocation> poisoned_relocations;
+  // Where the program attaches, kept by the Program for Program::attach(): its ELF section ("tracepoint/
+  // syscalls/sys_enter_getpid") and the part after the section prefix (ProgramSpec::attach_to).
+  std::string_view section_name;
+  std::string_view attach_to;
 };
 
 struct RunOptions {
@@ -126,6 +130,8 @@ namespace detail {
 class ProgramLoad;
 }  // namespace detail
 
+class Link;
+
 class Program {
  public:
   Program() = default;  // an empty (closed) program
@@ -156,11 +162,24 @@ class Program {
   // Keeps map_fd alive as long as the program (BPF_PROG_BIND_MAP).
   Result<void> bind_map(int map_fd) const;
 
+  // Attaches the program where its section name says (as libbpf's bpf_program__attach), e.g.
+  // "tracepoint/syscalls/sys_enter_getpid", "raw_tp/sched_switch", "fentry/do_unlinkat", "iter/task",
+  // "uprobe//usr/lib/libc.so.6:malloc". `target` supplies what the section cannot name (a uprobe's
+  // "path:symbol" or "path:0xoffset", an XDP interface, a cgroup path) or overrides the section's attach
+  // point. Defined in src/link/ (include ebpf/link/link.hpp to use the result). errc::invalid_argument when
+  // the program's attach point is unknown (a program not loaded from a spec) or needs a target.
+  [[nodiscard]] Result<Link> attach(std::string_view target = {}) const;
+
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   [[nodiscard]] bool valid() const noexcept { return fd_.valid(); }
   [[nodiscard]] ProgramType type() const noexcept { return type_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const std::string& pinned_path() const noexcept { return pinned_path_; }
+  // From the spec the program was loaded from (empty / unspec otherwise): its section, its expected attach type
+  // and its attach point (ProgramSpec::attach_to).
+  [[nodiscard]] const std::string& section_name() const noexcept { return section_name_; }
+  [[nodiscard]] AttachType attach_type() const noexcept { return attach_type_; }
+  [[nodiscard]] const std::string& attach_to() const noexcept { return attach_to_; }
   // The verifier log of a load that asked for one (ProgramOptions::log_level != 0).
   [[nodiscard]] const std::string& verifier_log() const noexcept { return verifier_log_; }
   // Gives up the fd (e.g. to hand it to code outside ebpfpp).
@@ -175,6 +194,9 @@ class Program {
   ProgramType type_ = ProgramType::unspec;
   std::string pinned_path_;
   std::string verifier_log_;
+  std::string section_name_;
+  std::string attach_to_;
+  AttachType attach_type_ = AttachType::unspec;
 };
 
 }  // namespace ebpf

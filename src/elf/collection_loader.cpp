@@ -845,7 +845,8 @@ Result<std::string_view> Loader::relocate(insn::Instruction& ins, const Symbol& 
   switch (target_info.kind) {
     case Kind::legacy_maps:
     case Kind::btf_maps:
-      if (bind != elf::STB_GLOBAL)
+      // Weak maps are global too: libbpf's usdt.bpf.h declares its maps __weak so several objects may share them.
+      if (bind != elf::STB_GLOBAL && bind != elf::STB_WEAK)
         return fail(errc::bad_relocation,
                     "possible erroneous static qualifier on map definition: found reference to " + name());
       if (typ != elf::STT_OBJECT && typ != elf::STT_NOTYPE)
