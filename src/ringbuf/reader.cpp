@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -34,8 +33,6 @@ Ring::~Ring() {
 }  // namespace detail
 
 namespace {
-
-constexpr std::uint64_t kWakeToken = UINT64_MAX;
 
 std::size_t page_size() noexcept {
   static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -78,21 +75,12 @@ Result<std::unique_ptr<detail::Ring>> map_ring(const Map& m) {
 }  // namespace
 
 Reader::Reader(Reader&& o) noexcept
-    : rings_(std::move(o.rings_)),
-      epoll_(std::move(o.epoll_)),
-      wake_(std::move(o.wake_)),
-      deadline_ns_(o.deadline_ns_.load()),
-      closed_(o.closed_.load()),
-      next_ring_(o.next_ring_),
-      scratch_(std::move(o.scratch_)) {}
+    : rings_(std::move(o.rings_)), poller_(std::move(o.poller_)), next_ring_(o.next_ring_), scratch_(std::move(o.scratch_)) {}
 
 Reader& Reader::operator=(Reader&& o) noexcept {
   if (this != &o) {
     rings_ = std::move(o.rings_);
-    epoll_ = std::move(o.epoll_);
-    wake_ = std::move(o.wake_);
-    deadline_ns_ = o.deadline_ns_.load();
-    closed_ = o.closed_.load();
+    poller_ = std::move(o.poller_);
     next_ring_ = o.next_ring_;
     scratch_ = std::move(o.scratch_);
   }
@@ -103,49 +91,23 @@ Reader::~Reader() = default;
 
 Result<Reader> Reader::open(const Map& ring) {
   Reader r;
-  int ep = ::epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) return unexpected(Error::from_errno(errno, "ring buffer reader: epoll_create1"));
-  r.epoll_ = sys::Fd(ep);
-  int ev = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (ev < 0) return unexpected(Error::from_errno(errno, "ring buffer reader: eventfd"));
-  r.wake_ = sys::Fd(ev);
-  epoll_event e{};
-  e.events = EPOLLIN;
-  e.data.u64 = kWakeToken;
-  if (::epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e) != 0)
-    return unexpected(Error::from_errno(errno, "ring buffer reader: epoll_ctl"));
+  EBPF_TRY_VOID(r.poller_.open("ring buffer reader"));
   EBPF_TRY_VOID(r.add(ring));
   return r;
 }
 
 Result<void> Reader::add(const Map& m) {
-  if (!epoll_.valid()) return fail(errc::closed, "ring buffer reader: not open");
+  if (!poller_.is_open()) return fail(errc::closed, "ring buffer reader: not open");
   EBPF_TRY(auto ring, map_ring(m));
-  epoll_event e{};
-  e.events = EPOLLIN;
-  e.data.u64 = rings_.size();
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, ring->map_fd.get(), &e) != 0)
-    return unexpected(Error::from_errno(errno, "epoll_ctl").with_context("map " + m.name()));
+  auto added = poller_.add(ring->map_fd.get(), EPOLLIN, rings_.size());
+  if (!added) return unexpected(std::move(added).error().with_context("map " + m.name()));
   rings_.push_back(std::move(ring));
   return {};
 }
 
-void Reader::set_deadline(std::chrono::steady_clock::time_point deadline) noexcept {
-  deadline_ns_.store(deadline.time_since_epoch() / std::chrono::nanoseconds(1), std::memory_order_relaxed);
-  // A blocked call recomputes its timeout: wake it without closing.
-  if (wake_.valid()) {
-    std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
-  }
-}
+void Reader::set_deadline(std::chrono::steady_clock::time_point deadline) noexcept { poller_.set_deadline(deadline); }
 
-void Reader::close() noexcept {
-  closed_.store(true, std::memory_order_release);
-  if (wake_.valid()) {
-    std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
-  }
-}
+void Reader::close() noexcept { poller_.close(); }
 
 std::uint64_t Reader::available_bytes(std::size_t i) const noexcept {
   if (i >= rings_.size()) return 0;
@@ -154,43 +116,10 @@ std::uint64_t Reader::available_bytes(std::size_t i) const noexcept {
 
 std::uint64_t Reader::size(std::size_t i) const noexcept { return i < rings_.size() ? rings_[i]->mask + 1 : 0; }
 
-Result<void> Reader::wait(std::chrono::milliseconds timeout) {
-  const Error kClosed(errc::closed, 0, "ring buffer reader: closed");
-  const Error kTimedOut(errc::sys, ETIMEDOUT, "ring buffer reader: deadline exceeded");
-  using clock = std::chrono::steady_clock;
-  const bool bounded = timeout.count() >= 0;
-  const auto end = bounded ? clock::now() + timeout : clock::time_point::max();
-  for (;;) {
-    if (closed_.load(std::memory_order_acquire)) return unexpected(kClosed);
-    const auto now = clock::now();
-    const std::int64_t dl_ns = deadline_ns_.load(std::memory_order_relaxed);
-    const auto dl = clock::time_point(std::chrono::nanoseconds(dl_ns));
-    if (dl_ns != 0 && now >= dl) return unexpected(kTimedOut);
-    if (bounded && now >= end) return {};  // the caller's timeout: an empty wait, not an error
-    const auto until = dl_ns != 0 ? std::min(end, dl) : end;
-    int ms = -1;
-    if (until != clock::time_point::max()) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
-      ms = static_cast<int>(std::min<std::int64_t>(left, INT_MAX));
-    }
-    epoll_event events[8];
-    const int n = ::epoll_wait(epoll_.get(), events, 8, ms);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return unexpected(Error::from_errno(errno, "ring buffer reader: epoll_wait"));
-    }
-    bool data = false;
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.u64 != kWakeToken) {
-        data = true;
-        continue;
-      }
-      std::uint64_t v;  // a close() or a new deadline: drain the eventfd, then re-check both
-      [[maybe_unused]] auto r = ::read(wake_.get(), &v, sizeof v);
-    }
-    if (closed_.load(std::memory_order_acquire)) return unexpected(kClosed);
-    if (data) return {};
-  }
+Result<bool> Reader::wait(std::chrono::milliseconds timeout) {
+  static constexpr ebpf::detail::Poller::Messages kMessages{"ring buffer reader: closed",
+                                                            "ring buffer reader: deadline exceeded"};
+  return poller_.wait(timeout, kMessages);
 }
 
 Result<void> Reader::read_into(Record& rec) {

@@ -4,6 +4,8 @@
 // `discard_every`-th record (if non-zero) is reserved and discarded. Returns the records submitted; reservations
 // the full ring refuses are counted in args->dropped.
 // The bench_* programs reserve N fixed-size records and submit them, for RingbufConsume benchmarks.
+// `stream` writes 16-byte records {seq, ~seq} into `stream_ring` until `count` are written or the ring is full,
+// and returns how many it wrote (the two-thread test resumes from there).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -88,5 +90,36 @@ int produce(struct args *ctx) {
 BENCH(16)
 BENCH(64)
 BENCH(512)
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 18);
+} stream_ring SEC(".maps");
+
+struct stream_args {
+  __u64 start;
+  __u64 count;
+  __u64 written;
+};
+
+static long stream_one(__u32 i, void *ctx) {
+  struct stream_args *a = ctx;
+  __u64 *p = bpf_ringbuf_reserve(&stream_ring, 16, 0);
+  if (!p) return 1;  // full: stop, the caller retries from start + written
+  p[0] = a->start + i;
+  p[1] = ~(a->start + i);
+  bpf_ringbuf_submit(p, 0);
+  a->written++;
+  return 0;
+}
+
+SEC("syscall")
+int stream(struct stream_args *ctx) {
+  struct stream_args a = *ctx;
+  a.written = 0;
+  bpf_loop(a.count, stream_one, &a, 0);
+  ctx->written = a.written;
+  return 0;
+}
 
 char LICENSE[] SEC("license") = "GPL";

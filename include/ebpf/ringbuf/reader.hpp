@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ebpf/detail/poller.hpp"
 #include "ebpf/error.hpp"
 #include "ebpf/sys/fd.hpp"
 
@@ -40,8 +41,8 @@ inline constexpr std::uint32_t kDiscardBit = 1u << 30;
 inline constexpr std::uint32_t kHeaderSize = 8;
 
 // One mapped ring. The positions are shared with the kernel, which uses smp_load_acquire/smp_store_release on
-// them: the GCC/Clang __atomic builtins give the same orderings on plain kernel-shared words.
-// One mapped ring. Positions are byte counters that only grow; the data offset is position & mask.
+// them: the GCC/Clang __atomic builtins give the same orderings on plain kernel-shared words. Positions are
+// byte counters that only grow; the data offset is position & mask.
 struct Ring {
   std::uint64_t* consumer = nullptr;        // read-write page: we publish how far we have read
   const std::uint64_t* producer = nullptr;  // read-only page: how far the kernel has committed
@@ -70,11 +71,15 @@ struct Ring {
   // Returns the records handed over; stops early after a record when cb returns false.
   template <class F>
   std::size_t consume(F& cb, std::size_t limit) {
+    // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
+    const std::byte* const base = data;
+    const std::uint64_t m = mask;
+    std::uint64_t* const cons_pos = consumer;
     std::size_t n = 0;
     std::uint64_t cons = load_consumer();
     std::uint64_t prod = load_producer();
     while (cons < prod && n < limit) {
-      const std::byte* hdr = data + (cons & mask);
+      const std::byte* hdr = base + (cons & m);
       // The length word is written last by the kernel (the busy bit cleared with release order).
       const std::uint32_t len = __atomic_load_n(reinterpret_cast<const std::uint32_t*>(hdr), __ATOMIC_ACQUIRE);
       if ((len & kBusyBit) != 0) break;  // reserved, not yet submitted: later records wait behind it
@@ -89,7 +94,7 @@ struct Ring {
           cb(std::span<const std::byte>(hdr + kHeaderSize, size));
       }
       // Only after the callback: the kernel may overwrite the record once the position moves past it.
-      __atomic_store_n(consumer, cons, __ATOMIC_RELEASE);
+      __atomic_store_n(cons_pos, cons, __ATOMIC_RELEASE);
       if (!more) break;
       if (cons >= prod) prod = load_producer();
     }
@@ -130,7 +135,7 @@ class Reader {
     if (std::size_t n = consume(cb); n > 0) return n;
     auto w = wait(timeout);
     if (!w) return unexpected(std::move(w).error());
-    return consume(cb);
+    return *w ? consume(cb) : std::size_t{0};
   }
 
   // Blocks until one record is available and copies it into rec (reusing its buffer). Fails with ETIMEDOUT
@@ -160,17 +165,14 @@ class Reader {
   [[nodiscard]] std::uint64_t size(std::size_t ring = 0) const noexcept;
   [[nodiscard]] std::size_t rings() const noexcept { return rings_.size(); }
   // The epoll fd: readable when any ring has data, for callers with their own event loop.
-  [[nodiscard]] int epoll_fd() const noexcept { return epoll_.get(); }
+  [[nodiscard]] int epoll_fd() const noexcept { return poller_.fd(); }
 
  private:
-  // Waits for a ring to become readable; ETIMEDOUT / errc::closed as documented above.
-  Result<void> wait(std::chrono::milliseconds timeout);
+  // Waits for a ring to become readable (true) or the timeout (false); ETIMEDOUT / errc::closed as above.
+  Result<bool> wait(std::chrono::milliseconds timeout);
 
   std::vector<std::unique_ptr<detail::Ring>> rings_;
-  sys::Fd epoll_;
-  sys::Fd wake_;  // eventfd written by close()
-  std::atomic<std::int64_t> deadline_ns_{0};
-  std::atomic<bool> closed_{false};
+  ebpf::detail::Poller poller_;
   std::size_t next_ring_ = 0;  // read_into() serves rings round-robin
   Record scratch_;
 };

@@ -1,0 +1,40 @@
+// The README main job's tracing half: every exec on the machine (tracepoint sched/sched_process_exec) becomes a
+// record {pid, comm, filename} in the ring buffer `exec_events`, which `ebpfpp trace` prints decoded.
+// `exec_events_record` tells `ebpfpp trace` the records' type (see docs/readers.md): clang emits BTF only for
+// types a global, a map or a function signature uses.
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct exec_event {
+  __u32 pid;
+  char comm[16];
+  char filename[128];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 16);
+} exec_events SEC(".maps");
+
+const struct exec_event *const exec_events_record = 0;
+
+// The tracepoint's fields (tracefs events/sched/sched_process_exec/format).
+struct sched_process_exec_ctx {
+  __u64 common;              // common_type, common_flags, common_preempt_count, common_pid
+  __u32 filename_data_loc;   // __data_loc char[]: offset in the low 16 bits, length in the high 16
+  int pid;
+  int old_pid;
+};
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(struct sched_process_exec_ctx *ctx) {
+  struct exec_event *e = bpf_ringbuf_reserve(&exec_events, sizeof(*e), 0);
+  if (!e) return 0;
+  e->pid = bpf_get_current_pid_tgid() >> 32;
+  bpf_get_current_comm(e->comm, sizeof e->comm);
+  bpf_probe_read_kernel_str(e->filename, sizeof e->filename, (void *)ctx + (ctx->filename_data_loc & 0xffff));
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
