@@ -1,7 +1,6 @@
 #include "elf_image.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,20 +13,29 @@ namespace ebpf::link::detail {
 
 ElfImage::ElfImage(ElfImage&& o) noexcept
     : path_(std::move(o.path_)),
-      base_(std::exchange(o.base_, nullptr)),
+      fd_(std::exchange(o.fd_, -1)),
       size_(std::exchange(o.size_, 0)),
+      chunks_(std::move(o.chunks_)),
       type_(o.type_),
       segments_(std::move(o.segments_)),
       sections_(std::move(o.sections_)),
       shstrtab_(o.shstrtab_) {}
 
 ElfImage::~ElfImage() {
-  if (base_ != nullptr) ::munmap(const_cast<std::byte*>(base_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 std::span<const std::byte> ElfImage::bytes(std::uint64_t off, std::uint64_t size) const {
-  if (off > size_ || size > size_ - off) return {};
-  return {base_ + off, static_cast<std::size_t>(size)};
+  if (off > size_ || size > size_ - off || size == 0) return {};
+  auto buf = std::make_unique_for_overwrite<std::byte[]>(static_cast<std::size_t>(size));
+  for (std::uint64_t done = 0; done < size;) {
+    ssize_t n = ::pread(fd_, buf.get() + done, static_cast<std::size_t>(size - done), static_cast<off_t>(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return {};
+    done += static_cast<std::uint64_t>(n);
+  }
+  chunks_.push_back(std::move(buf));
+  return {chunks_.back().get(), static_cast<std::size_t>(size)};
 }
 
 namespace {
@@ -53,14 +61,10 @@ Result<ElfImage> ElfImage::open(const std::string& path) {
     ::close(fd);
     return fail(errc::malformed, path + ": empty or unreadable file", e);
   }
-  void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  int e = errno;
-  ::close(fd);
-  if (m == MAP_FAILED) return unexpected(Error::from_errno(e, "map ELF file").with_context(path));
   ElfImage img;
   img.path_ = path;
-  img.base_ = static_cast<const std::byte*>(m);
-  img.size_ = static_cast<std::size_t>(st.st_size);
+  img.fd_ = fd;
+  img.size_ = static_cast<std::uint64_t>(st.st_size);
 
   auto hdr_bytes = img.bytes(0, sizeof(Elf64_Ehdr));
   if (hdr_bytes.empty() || std::memcmp(hdr_bytes.data(), ELFMAG, SELFMAG) != 0)

@@ -1,5 +1,9 @@
 // A read-only view of a 64-bit ELF executable or shared library (internal to link/): what uprobes and USDT
 // need (segments, sections, function symbols). Every offset read from the file is bounds-checked.
+//
+// The file is read with pread, piece by piece, not mapped: mapping a file that carries an active uprobe with a
+// semaphore (ref_ctr_offset) makes the kernel install the probe in the new mapping too and bump the semaphore
+// once more, an increment that unmapping never takes back.
 #pragma once
 
 #include <elf.h>
@@ -7,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,11 +54,14 @@ class ElfImage {
 
  private:
   ElfImage() = default;
+  // Reads [off, off + size) of the file into a buffer kept as long as the image; empty if out of bounds or on a
+  // read error.
   [[nodiscard]] std::span<const std::byte> bytes(std::uint64_t off, std::uint64_t size) const;
 
   std::string path_;
-  const std::byte* base_ = nullptr;
-  std::size_t size_ = 0;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  mutable std::vector<std::unique_ptr<std::byte[]>> chunks_;
   std::uint16_t type_ = 0;
   std::vector<Elf64_Phdr> segments_;
   std::vector<Elf64_Shdr> sections_;

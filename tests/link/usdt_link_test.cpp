@@ -133,9 +133,17 @@ TEST_F(UsdtLink, FiresWithArgumentsCookieAndSemaphore) {
 TEST_F(UsdtLink, AutoAttachFromTarget) {
   auto l = prog("on_usdt").attach(test::self_exe() + ":ebpfpp_test:tick");
   ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(ebpfpp_test_tick_semaphore, 1);
   ebpfpp_usdt_tick(4, 5, 6);
   EXPECT_EQ(out(0), 1u);
   EXPECT_EQ(out(1), 4u);
+  // Reading this binary's notes again while its probe is attached must not bump the semaphore (a mapping of the
+  // file would: the kernel installs the probe in every new mapping of the file).
+  auto probes = link::read_usdt_probes(test::self_exe());
+  ASSERT_TRUE(probes) << probes.error().message();
+  EXPECT_EQ(ebpfpp_test_tick_semaphore, 1);
+  ASSERT_TRUE(l->close());
+  EXPECT_EQ(ebpfpp_test_tick_semaphore, 0);
   auto missing = link::attach_usdt(prog("on_usdt"), {.path = test::self_exe(), .provider = "ebpfpp_test", .name = "nope"});
   ASSERT_FALSE(missing);
   EXPECT_TRUE(missing.error().is(errc::not_found)) << missing.error().message();
