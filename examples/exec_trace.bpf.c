@@ -1,7 +1,6 @@
 // The README main job's tracing half: every exec on the machine (tracepoint sched/sched_process_exec) becomes a
-// record {pid, comm, filename} in the ring buffer `exec_events`, which `ebpfpp trace` prints decoded.
-// `exec_events_record` tells `ebpfpp trace` the records' type (see docs/readers.md): clang emits BTF only for
-// types a global, a map or a function signature uses.
+// record {pid, comm, filename} in the ring buffer `exec_events`, which `ebpfpp trace` prints decoded: the map
+// declares its records' type with __type(value, ...) (see docs/readers.md).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -14,9 +13,8 @@ struct exec_event {
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 1 << 16);
+  __type(value, struct exec_event);
 } exec_events SEC(".maps");
-
-const struct exec_event *const exec_events_record = 0;
 
 // The tracepoint's fields (tracefs events/sched/sched_process_exec/format).
 struct sched_process_exec_ctx {

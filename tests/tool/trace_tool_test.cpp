@@ -1,6 +1,7 @@
 // `ebpfpp trace`: the shipped example examples/exec_trace.bpf.c attached to sched/sched_process_exec, with the
 // test exec'ing a program of its own and finding it among the decoded records.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -84,6 +85,26 @@ TEST_F(ToolTrace, UnknownMapAndObjectsWithoutEventMaps) {
   auto none = test::run_tool("trace " + std::string(EBPFPP_BINARY_DIR) + "/examples/packet_stats.bpfel.o", true);
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.out.find("no ring buffer or perf event array map"), std::string::npos) << none.out;
+}
+
+// Maps that declare no value type: the `<map>_record` global names the records' type, for the ring buffer and
+// the perf event array alike.
+TEST_F(ToolTrace, RecordGlobalNamesTheTypeOfMapsWithoutOne) {
+  const std::string object = test::bpf_object("trace_hint").string();
+  test::ToolResult r;
+  std::thread tool([&] { r = test::run_tool("trace " + object + " --json --duration 3"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (int i = 0; i < 10; ++i) {
+    (void)::syscall(SYS_getpid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  tool.join();
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string rec = "\"record\":{\"pid\":" + std::to_string(::getpid()) + ",\"marker\":4277009135}}";
+  EXPECT_NE(r.out.find("{\"map\":\"hinted\",\"size\":8," + rec), std::string::npos) << r.out.substr(0, 2000);
+  const auto perf = r.out.find("{\"map\":\"perf_hinted\",\"cpu\":");
+  ASSERT_NE(perf, std::string::npos) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find(rec, perf), std::string::npos) << r.out.substr(perf, 2000);
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 // section names its attach point (Collection::attach_all) and prints every record of its ring buffer and perf
 // event array maps (or only --map NAME) until SIGINT/SIGTERM or --duration seconds.
 //
-// A record is printed decoded when its type is known, else as hex. The type of map M's records is the struct
-// (or union) that a global variable named `M_record` has, or points to: e.g.
-// `const struct event *const events_record = 0;` next to the map. (clang emits BTF only for types that a
-// global, a map or a function signature uses, and the kernel refuses a value type on these maps.)
+// A record is printed decoded when its type is known, else as hex. The type of map M's records is, first, the
+// struct or union the map declares as its value (`__type(value, struct event)` in `.maps`: the spec keeps that
+// BTF type while the map is created with value size 0, as cilium does); else the struct (or union) that a global
+// variable named `M_record` has, or points to: e.g. `const struct event *const events_record = 0;` next to the
+// map (clang emits BTF only for types that a global, a map or a function signature uses).
 //
 // Text: `MAP: field=value ...` (perf maps: `MAP cpu N: ...`; lost samples: `MAP cpu N: lost K samples`).
 // --json, one object per line: {"map":M,"size":N,"record":{...}} or {"map":M,"size":N,"data":"<hex>"}, with
@@ -189,6 +190,14 @@ btf::TypeId record_type_for(const btf::Spec& spec, const std::string& map) {
   return t->id();
 }
 
+// The map's declared value type, when it is a struct or union (through typedefs and qualifiers).
+btf::TypeId declared_record_type(const btf::Spec& spec, btf::TypeId value_type) {
+  if (value_type == 0) return 0;
+  auto t = spec.resolve(value_type);
+  if (!t || !t->is_struct_or_union()) return 0;
+  return t->id();
+}
+
 void print_record(std::string& line, Formatter* fmt, const Traced& m, int cpu, std::span<const std::byte> rec,
                   bool json) {
   line.clear();
@@ -270,7 +279,8 @@ int run_trace(Args args) {
     Traced t;
     t.name = name;
     if (spec->btf != nullptr) {
-      t.record_type = record_type_for(*spec->btf, name);
+      t.record_type = declared_record_type(*spec->btf, ms.value_type);
+      if (t.record_type == 0) t.record_type = record_type_for(*spec->btf, name);
       if (t.record_type != 0) {
         auto size = spec->btf->size_of(t.record_type);
         if (size) t.record_size = *size; else t.record_type = 0;
