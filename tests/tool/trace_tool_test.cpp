@@ -100,7 +100,7 @@ TEST_F(ToolTrace, RecordGlobalNamesTheTypeOfMapsWithoutOne) {
   }
   tool.join();
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const std::string rec = "\"record\":{\"pid\":" + std::to_string(::getpid()) + ",\"marker\":4277009135}}";
+  const std::string rec = "\"record\":{\"pid\":" + std::to_string(::getpid()) + ",\"marker\":4276993775}}";
   EXPECT_NE(r.out.find("{\"map\":\"hinted\",\"size\":8," + rec), std::string::npos) << r.out.substr(0, 2000);
   const auto perf = r.out.find("{\"map\":\"perf_hinted\",\"cpu\":");
   ASSERT_NE(perf, std::string::npos) << r.out.substr(0, 2000);
