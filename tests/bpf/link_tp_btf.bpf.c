@@ -1,28 +1,5 @@
 // A BTF-typed raw tracepoint (tp_btf), in its own object: it needs the kernel's BTF.
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, 4);
-  __type(key, __u32);
-  __type(value, __u64);
-} counts SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, __u64);
-} config SEC(".maps");
-
-static __always_inline void hit(__u32 slot) {
-  __u32 k = 0;
-  __u64 *tgid = bpf_map_lookup_elem(&config, &k);
-  if (!tgid || *tgid != (bpf_get_current_pid_tgid() >> 32)) return;
-  __u64 *c = bpf_map_lookup_elem(&counts, &slot);
-  if (c) __sync_fetch_and_add(c, 1);
-}
+#include "link_counts.h"
 
 SEC("tp_btf/sys_enter")
 int on_btf_sys_enter(__u64 *ctx) {
