@@ -127,44 +127,113 @@ struct Ring {
 
   // Forward ring: hands every complete record to cb, oldest first. data_tail moves once, after the batch (or
   // after the record whose callback returned false): until then the kernel leaves the records alone.
+  //
+  // For small records the loop is bound by its one chain across records: the next record's address depends on
+  // this record's size. The walk therefore keeps a pointer into the mapping (no position masking per record),
+  // loads the 16-bit size field by itself, and leaves the wrap at the ring's end to an out-of-line path.
   template <class F>
   std::size_t consume_forward(F& cb, std::size_t limit, std::byte* scratch, bool& stop) {
     // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
     const std::byte* const base = data;
-    const std::uint64_t mask = size - 1;
-    std::size_t n = 0;
+    const std::byte* const ring_end = base + size;
     const std::uint64_t start = load_tail();
     std::uint64_t tail = start;
     std::uint64_t head = load_head();
+    std::size_t n = 0;
     Event ev;
     ev.cpu = cpu;
-    bool halt = false;
     while (tail < head && n < limit) {
-      // Inner loop up to the head read last; the head is re-read only when caught up with it.
-      do {
-        const std::uint64_t off = tail & mask;
-        perf_event_header h;
-        std::memcpy(&h, base + off, sizeof h);  // records are 8-aligned: a header never wraps
-        if (h.size < sizeof h) [[unlikely]] {
-          halt = true;  // cannot happen; do not spin on it
+      // The contiguous stretch of [tail, head) from tail to at most the end of the ring.
+      const std::byte* const first = base + (tail & (size - 1));
+      const std::uint64_t room = static_cast<std::uint64_t>(ring_end - first);
+      const std::byte* const end = first + (head - tail < room ? head - tail : room);
+      const std::byte* p = first;
+      bool halt = false;
+      while (p < end) {
+        const std::uint32_t type = load_u32(p);  // perf_event_header: u32 type, u16 misc, u16 size
+        const std::uint16_t len = load_u16(p + 6);
+        // Records are 8-aligned, so a header never wraps; a record past `end` wraps the ring (or is malformed).
+        if (len < sizeof(perf_event_header) || len > end - p) [[unlikely]] {
+          halt = true;
           break;
         }
-        const std::byte* rec = off + h.size <= mask + 1 ? base + off : record_at(tail, h.size, scratch);
-        tail += h.size;
-        if (decode(h, rec, ev)) [[likely]] {
-          ++n;
-          if (!deliver(cb, ev)) {
-            stop = halt = true;
-            break;
-          }
+        const std::byte* const rec = p;
+        p += len;
+        if (type == PERF_RECORD_SAMPLE && len >= sizeof(perf_event_header) + 4) [[likely]] {
+          const std::uint32_t raw = load_u32(rec + sizeof(perf_event_header));
+          if (raw > len - sizeof(perf_event_header) - 4u) [[unlikely]]
+            continue;  // malformed: never expected from the kernel
+          ev.sample = std::span<const std::byte>(rec + sizeof(perf_event_header) + 4, raw);
+          ev.lost = 0;
+        } else if (!decode_other(type, len, rec, ev)) {
+          continue;
         }
-      } while (tail < head && n < limit);
-      if (halt) break;
-      head = load_head();
+        ++n;
+        if (!deliver(cb, ev)) [[unlikely]] {
+          stop = true;
+          tail += static_cast<std::uint64_t>(p - first);
+          store_tail(tail);
+          return n;
+        }
+        if (n >= limit) [[unlikely]]
+          break;
+      }
+      tail += static_cast<std::uint64_t>(p - first);
+      if (halt) {
+        // A record that wraps the end of the ring: copied whole into scratch, then delivered.
+        const int r = consume_wrapped(tail, head, scratch, cb, ev, n, stop);
+        if (r < 0) break;  // malformed header: cannot happen, do not spin on it
+        if (r == 0) {      // the callback asked to stop
+          store_tail(tail);
+          return n;
+        }
+        continue;
+      }
+      if (tail >= head && n < limit) head = load_head();  // caught up: anything newer?
     }
     if (tail != start) store_tail(tail);
     return n;
   }
+
+ private:
+  static std::uint32_t load_u32(const std::byte* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static std::uint16_t load_u16(const std::byte* p) noexcept {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+
+  // Record types other than a well-formed sample (lost-samples records, malformed samples): out of line.
+  [[gnu::noinline]] bool decode_other(std::uint32_t type, std::uint16_t len, const std::byte* rec,
+                                      Event& ev) const noexcept {
+    perf_event_header h{};
+    h.type = type;
+    h.size = len;
+    return decode(h, rec, ev);
+  }
+
+  // The record at tail, which the caller found does not fit before the ring's end (or is malformed). Moves
+  // tail past it; returns -1 for a malformed header (tail unchanged), 0 if the callback returned false, else 1.
+  template <class F>
+  [[gnu::noinline]] int consume_wrapped(std::uint64_t& tail, std::uint64_t head, std::byte* scratch, F& cb,
+                                        Event& ev, std::size_t& n, bool& stop) {
+    perf_event_header h;
+    std::memcpy(&h, data + (tail & (size - 1)), sizeof h);
+    if (h.size < sizeof h || h.size > head - tail) return -1;
+    const std::byte* rec = record_at(tail, h.size, scratch);
+    tail += h.size;
+    if (!decode(h, rec, ev)) return 1;
+    ++n;
+    if (deliver(cb, ev)) return 1;
+    stop = true;
+    return 0;
+  }
+
+ public:
 };
 
 }  // namespace detail
