@@ -48,6 +48,57 @@ TEST_F(PerfReader, SamplesInOrderByteForByteAcrossWraps) {
   EXPECT_EQ(reader->consume([](const perf::Event&) {}), 0u);
 }
 
+// A callback returning false stops right after its record, and read() takes one record at a time: both move
+// data_tail exactly past what they handed out, also for records copied because they wrap the ring's end.
+TEST_F(PerfReader, StoppingMidBatchAndSingleReadsResumeAtTheNextRecordAcrossWraps) {
+  constexpr std::uint64_t kRing = 8192;
+  auto reader = perf::Reader::open(map("events"), {.per_cpu_buffer = kRing});
+  ASSERT_TRUE(reader) << reader.error().message();
+  ASSERT_EQ(reader->per_cpu_buffer(), kRing);
+  const int cpu = first_cpu(*reader);
+  PinToCpu pin(cpu);
+  ASSERT_TRUE(pin.ok());
+  std::uint64_t next = 0, expected = 0, position = 0, wrapped = 0;
+  // The ring starts at position 0: a record of header (8) + size (4) + sample bytes wraps when it crosses a
+  // multiple of the ring size.
+  auto account = [&](std::span<const std::byte> sample) {
+    const std::uint64_t len = 8 + 4 + sample.size();
+    if ((position % kRing) + len > kRing) ++wrapped;
+    position += len;
+  };
+  for (int batch = 0; batch < 40; ++batch) {
+    ASSERT_EQ(produce(next, 20).submitted, 20u);
+    next += 20;
+    for (int i = 0; i < 10; ++i) {
+      int calls = 0;
+      std::size_t got = reader->consume([&](const perf::Event& ev) {
+        ++calls;
+        EXPECT_EQ(ev.lost, 0u);
+        EXPECT_EQ(check_perf_sample(ev.sample), expected);
+        account(ev.sample);
+        ++expected;
+        return false;
+      });
+      ASSERT_EQ(got, 1u) << "batch " << batch << " record " << i;
+      ASSERT_EQ(calls, 1);
+    }
+    EXPECT_GT(reader->available_bytes(0), 0u);
+    for (int i = 0; i < 10; ++i) {
+      auto rec = reader->read();
+      ASSERT_TRUE(rec) << rec.error().message();
+      EXPECT_EQ(rec->cpu, cpu);
+      EXPECT_EQ(check_perf_sample(rec->sample), expected);
+      account(rec->sample);
+      ++expected;
+      EXPECT_EQ(rec->remaining == 0, i == 9) << "batch " << batch << " record " << i;
+    }
+    EXPECT_EQ(reader->available_bytes(0), 0u);
+  }
+  EXPECT_EQ(expected, 800u);
+  EXPECT_GT(wrapped, 0u) << "no record wrapped the ring: the test does not cover the copy";
+  EXPECT_EQ(reader->consume([](const perf::Event&) { return false; }), 0u);
+}
+
 TEST_F(PerfReader, OneRingPerOnlineCpuEachSampleTaggedWithItsCpu) {
   auto reader = perf::Reader::open(map("events"));
   ASSERT_TRUE(reader) << reader.error().message();
