@@ -134,58 +134,51 @@ struct Ring {
   template <class F>
   std::size_t consume_forward(F& cb, std::size_t limit, std::byte* scratch, bool& stop) {
     // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
+    // Nothing the loop keeps (n, ev, cb) is passed by reference out of line, so all of it stays in registers.
     const std::byte* const base = data;
     const std::byte* const ring_end = base + size;
     const std::uint64_t start = load_tail();
     std::uint64_t tail = start;
     std::uint64_t head = load_head();
     std::size_t n = 0;
-    Event ev;
-    ev.cpu = cpu;
     while (tail < head && n < limit) {
       // The contiguous stretch of [tail, head) from tail to at most the end of the ring.
       const std::byte* const first = base + (tail & (size - 1));
       const std::uint64_t room = static_cast<std::uint64_t>(ring_end - first);
       const std::byte* const end = first + (head - tail < room ? head - tail : room);
       const std::byte* p = first;
-      bool halt = false;
       while (p < end) {
-        const std::uint32_t type = load_u32(p);  // perf_event_header: u32 type, u16 misc, u16 size
-        const std::uint16_t len = load_u16(p + 6);
+        const std::uint16_t len = load_u16(p + 6);  // perf_event_header: u32 type, u16 misc, u16 size
         // Records are 8-aligned, so a header never wraps; a record past `end` wraps the ring (or is malformed).
-        if (len < sizeof(perf_event_header) || len > end - p) [[unlikely]] {
-          halt = true;
+        if (len < sizeof(perf_event_header) + 4 || len > end - p || load_u32(p) != PERF_RECORD_SAMPLE) [[unlikely]]
           break;
-        }
-        const std::byte* const rec = p;
+        const std::uint32_t raw = load_u32(p + sizeof(perf_event_header));
+        const std::byte* const sample = p + sizeof(perf_event_header) + 4;
         p += len;
-        if (type == PERF_RECORD_SAMPLE && len >= sizeof(perf_event_header) + 4) [[likely]] {
-          const std::uint32_t raw = load_u32(rec + sizeof(perf_event_header));
-          if (raw > len - sizeof(perf_event_header) - 4u) [[unlikely]]
-            continue;  // malformed: never expected from the kernel
-          ev.sample = std::span<const std::byte>(rec + sizeof(perf_event_header) + 4, raw);
-          ev.lost = 0;
-        } else if (!decode_other(type, len, rec, ev)) {
-          continue;
-        }
+        if (raw > len - sizeof(perf_event_header) - 4u) [[unlikely]]
+          continue;  // malformed: never expected from the kernel
         ++n;
-        if (!deliver(cb, ev)) [[unlikely]] {
+        if (!deliver(cb, Event{std::span<const std::byte>(sample, raw), 0, cpu})) [[unlikely]] {
           stop = true;
-          tail += static_cast<std::uint64_t>(p - first);
-          store_tail(tail);
+          store_tail(tail + static_cast<std::uint64_t>(p - first));
           return n;
         }
         if (n >= limit) [[unlikely]]
           break;
       }
       tail += static_cast<std::uint64_t>(p - first);
-      if (halt) {
-        // A record that wraps the end of the ring: copied whole into scratch, then delivered.
-        const int r = consume_wrapped(tail, head, scratch, cb, ev, n, stop);
-        if (r < 0) break;  // malformed header: cannot happen, do not spin on it
-        if (r == 0) {      // the callback asked to stop
-          store_tail(tail);
-          return n;
+      if (p < end && n < limit) {
+        // Stopped at a record the loop above does not take: one that wraps, a lost-samples record, another type.
+        const Slow s = decode_slow(tail, head, scratch);
+        if (s.len == 0) break;  // malformed header: cannot happen, do not spin on it
+        tail += s.len;
+        if (s.deliver) {
+          ++n;
+          if (!deliver(cb, s.ev)) {
+            stop = true;
+            store_tail(tail);
+            return n;
+          }
         }
         continue;
       }
@@ -207,30 +200,21 @@ struct Ring {
     return v;
   }
 
-  // Record types other than a well-formed sample (lost-samples records, malformed samples): out of line.
-  [[gnu::noinline]] bool decode_other(std::uint32_t type, std::uint16_t len, const std::byte* rec,
-                                      Event& ev) const noexcept {
-    perf_event_header h{};
-    h.type = type;
-    h.size = len;
-    return decode(h, rec, ev);
-  }
-
-  // The record at tail, which the caller found does not fit before the ring's end (or is malformed). Moves
-  // tail past it; returns -1 for a malformed header (tail unchanged), 0 if the callback returned false, else 1.
-  template <class F>
-  [[gnu::noinline]] int consume_wrapped(std::uint64_t& tail, std::uint64_t head, std::byte* scratch, F& cb,
-                                        Event& ev, std::size_t& n, bool& stop) {
+  struct Slow {
+    Event ev;
+    std::uint32_t len = 0;  // bytes the record takes in the ring; 0: malformed header
+    bool deliver = false;   // false: a record type the reader skips
+  };
+  // The record at position tail (tail < head): copied into scratch if it wraps the end of the ring, then
+  // decoded. Out of line: the per-record loop only takes samples that do not wrap.
+  [[gnu::noinline]] Slow decode_slow(std::uint64_t tail, std::uint64_t head, std::byte* scratch) const noexcept {
+    Slow s;
     perf_event_header h;
     std::memcpy(&h, data + (tail & (size - 1)), sizeof h);
-    if (h.size < sizeof h || h.size > head - tail) return -1;
-    const std::byte* rec = record_at(tail, h.size, scratch);
-    tail += h.size;
-    if (!decode(h, rec, ev)) return 1;
-    ++n;
-    if (deliver(cb, ev)) return 1;
-    stop = true;
-    return 0;
+    if (h.size < sizeof h || h.size > head - tail) return s;
+    s.len = h.size;
+    s.deliver = decode(h, record_at(tail, h.size, scratch), s.ev);
+    return s;
   }
 
  public:
