@@ -3,6 +3,8 @@
 // checked byte for byte, in order, none lost or duplicated, and lost samples are counted exactly.
 #include <sys/epoll.h>
 
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,6 +99,56 @@ TEST_F(PerfReader, StoppingMidBatchAndSingleReadsResumeAtTheNextRecordAcrossWrap
   EXPECT_EQ(expected, 800u);
   EXPECT_GT(wrapped, 0u) << "no record wrapped the ring: the test does not cover the copy";
   EXPECT_EQ(reader->consume([](const perf::Event&) { return false; }), 0u);
+}
+
+// The reader walks runs of equal-size samples by predicting each next header from the previous size: runs of
+// every length, size changes inside a batch and records that wrap the ring all arrive whole and in order.
+TEST_F(PerfReader, RunsOfEqualSizesAndSizeChangesArriveInOrderAcrossWraps) {
+  constexpr std::uint64_t kRing = 8192;
+  auto reader = perf::Reader::open(map("bench"), {.per_cpu_buffer = kRing});
+  ASSERT_TRUE(reader) << reader.error().message();
+  const int cpu = first_cpu(*reader);
+  PinToCpu pin(cpu);
+  ASSERT_TRUE(pin.ok());
+  constexpr std::uint32_t kSizes[3] = {16, 64, 512};
+  std::vector<std::uint32_t> size_of;  // by sequence number
+  std::uint64_t expected = 0, position = 0, wrapped = 0, changes = 0;
+  std::uint32_t rng = 12345;
+  for (int batch = 0; batch < 150; ++batch) {
+    // A few runs of 1 to 8 samples of one size each, less than the ring in total (a full ring drops).
+    std::uint64_t bytes = 0;
+    for (int run = 0; run < 4; ++run) {
+      rng = rng * 1103515245u + 12345u;
+      const std::uint32_t size = kSizes[(rng >> 16) % 3];
+      const std::uint64_t count = 1 + (rng >> 20) % 8;
+      const std::uint64_t record = 8 + 4 + perf::Reader::padded_size(size);
+      if (bytes + count * record >= kRing) break;  // the kernel keeps one byte free
+      bytes += count * record;
+      const auto a = produce(size_of.size(), count, "bench_" + std::to_string(size));
+      ASSERT_EQ(a.submitted, count);
+      ASSERT_EQ(a.dropped, 0u);
+      size_of.insert(size_of.end(), count, size);
+    }
+    std::uint32_t previous = 0;
+    reader->consume([&](const perf::Event& ev) {
+      ASSERT_LT(expected, size_of.size());
+      ASSERT_EQ(ev.lost, 0u);
+      ASSERT_EQ(ev.sample.size(), perf::Reader::padded_size(size_of[expected])) << "sample " << expected;
+      std::uint64_t seq = 0;
+      std::memcpy(&seq, ev.sample.data(), 8);
+      EXPECT_EQ(seq, expected);
+      const std::uint64_t len = 8 + 4 + ev.sample.size();
+      if ((position % kRing) + len > kRing) ++wrapped;
+      position += len;
+      if (previous != 0 && previous != size_of[expected]) ++changes;
+      previous = size_of[expected];
+      ++expected;
+    });
+    ASSERT_EQ(expected, size_of.size()) << "batch " << batch;
+    EXPECT_EQ(reader->available_bytes(0), 0u);
+  }
+  EXPECT_GT(wrapped, 0u) << "no record wrapped the ring";
+  EXPECT_GT(changes, 100u) << "too few size changes within a batch";
 }
 
 TEST_F(PerfReader, OneRingPerOnlineCpuEachSampleTaggedWithItsCpu) {
