@@ -130,11 +130,12 @@ struct Ring {
   //
   // For small records the loop is bound by its one chain across records: the next record's address depends on
   // this record's size. The walk therefore keeps a pointer into the mapping (no position masking per record),
-  // loads the 16-bit size field by itself, and leaves the wrap at the ring's end to an out-of-line path.
+  // loads the 16-bit size field by itself, lets the CPU predict the next address (next_step), and leaves the
+  // wrap at the ring's end and other record types to an out-of-line path.
   template <class F>
   std::size_t consume_forward(F& cb, std::size_t limit, std::byte* scratch, bool& stop) {
     // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
-    // Nothing the loop keeps (n, ev, cb) is passed by reference out of line, so all of it stays in registers.
+    // Nothing the loop keeps (n, the event, cb) is passed by reference out of line: all of it stays in registers.
     const std::byte* const base = data;
     const std::byte* const ring_end = base + size;
     const std::uint64_t start = load_tail();
