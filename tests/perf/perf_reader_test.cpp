@@ -3,6 +3,8 @@
 // checked byte for byte, in order, none lost or duplicated, and lost samples are counted exactly.
 #include <sys/epoll.h>
 
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -46,6 +48,107 @@ TEST_F(PerfReader, SamplesInOrderByteForByteAcrossWraps) {
   }
   EXPECT_EQ(total, 1200u);
   EXPECT_EQ(reader->consume([](const perf::Event&) {}), 0u);
+}
+
+// A callback returning false stops right after its record, and read() takes one record at a time: both move
+// data_tail exactly past what they handed out, also for records copied because they wrap the ring's end.
+TEST_F(PerfReader, StoppingMidBatchAndSingleReadsResumeAtTheNextRecordAcrossWraps) {
+  constexpr std::uint64_t kRing = 8192;
+  auto reader = perf::Reader::open(map("events"), {.per_cpu_buffer = kRing});
+  ASSERT_TRUE(reader) << reader.error().message();
+  ASSERT_EQ(reader->per_cpu_buffer(), kRing);
+  const int cpu = first_cpu(*reader);
+  PinToCpu pin(cpu);
+  ASSERT_TRUE(pin.ok());
+  std::uint64_t next = 0, expected = 0, position = 0, wrapped = 0;
+  // The ring starts at position 0: a record of header (8) + size (4) + sample bytes wraps when it crosses a
+  // multiple of the ring size.
+  auto account = [&](std::span<const std::byte> sample) {
+    const std::uint64_t len = 8 + 4 + sample.size();
+    if ((position % kRing) + len > kRing) ++wrapped;
+    position += len;
+  };
+  for (int batch = 0; batch < 40; ++batch) {
+    ASSERT_EQ(produce(next, 20).submitted, 20u);
+    next += 20;
+    for (int i = 0; i < 10; ++i) {
+      int calls = 0;
+      std::size_t got = reader->consume([&](const perf::Event& ev) {
+        ++calls;
+        EXPECT_EQ(ev.lost, 0u);
+        EXPECT_EQ(check_perf_sample(ev.sample), expected);
+        account(ev.sample);
+        ++expected;
+        return false;
+      });
+      ASSERT_EQ(got, 1u) << "batch " << batch << " record " << i;
+      ASSERT_EQ(calls, 1);
+    }
+    EXPECT_GT(reader->available_bytes(0), 0u);
+    for (int i = 0; i < 10; ++i) {
+      auto rec = reader->read();
+      ASSERT_TRUE(rec) << rec.error().message();
+      EXPECT_EQ(rec->cpu, cpu);
+      EXPECT_EQ(check_perf_sample(rec->sample), expected);
+      account(rec->sample);
+      ++expected;
+      EXPECT_EQ(rec->remaining == 0, i == 9) << "batch " << batch << " record " << i;
+    }
+    EXPECT_EQ(reader->available_bytes(0), 0u);
+  }
+  EXPECT_EQ(expected, 800u);
+  EXPECT_GT(wrapped, 0u) << "no record wrapped the ring: the test does not cover the copy";
+  EXPECT_EQ(reader->consume([](const perf::Event&) { return false; }), 0u);
+}
+
+// The reader walks runs of equal-size samples by predicting each next header from the previous size: runs of
+// every length, size changes inside a batch and records that wrap the ring all arrive whole and in order.
+TEST_F(PerfReader, RunsOfEqualSizesAndSizeChangesArriveInOrderAcrossWraps) {
+  constexpr std::uint64_t kRing = 8192;
+  auto reader = perf::Reader::open(map("bench"), {.per_cpu_buffer = kRing});
+  ASSERT_TRUE(reader) << reader.error().message();
+  const int cpu = first_cpu(*reader);
+  PinToCpu pin(cpu);
+  ASSERT_TRUE(pin.ok());
+  constexpr std::uint32_t kSizes[3] = {16, 64, 512};
+  std::vector<std::uint32_t> size_of;  // by sequence number
+  std::uint64_t expected = 0, position = 0, wrapped = 0, changes = 0;
+  std::uint32_t rng = 12345;
+  for (int batch = 0; batch < 150; ++batch) {
+    // A few runs of 1 to 8 samples of one size each, less than the ring in total (a full ring drops).
+    std::uint64_t bytes = 0;
+    for (int run = 0; run < 4; ++run) {
+      rng = rng * 1103515245u + 12345u;
+      const std::uint32_t size = kSizes[(rng >> 16) % 3];
+      const std::uint64_t count = 1 + (rng >> 20) % 8;
+      const std::uint64_t record = 8 + 4 + perf::Reader::padded_size(size);
+      if (bytes + count * record >= kRing) break;  // the kernel keeps one byte free
+      bytes += count * record;
+      const auto a = produce(size_of.size(), count, "bench_" + std::to_string(size));
+      ASSERT_EQ(a.submitted, count);
+      ASSERT_EQ(a.dropped, 0u);
+      size_of.insert(size_of.end(), count, size);
+    }
+    std::uint32_t previous = 0;
+    reader->consume([&](const perf::Event& ev) {
+      ASSERT_LT(expected, size_of.size());
+      ASSERT_EQ(ev.lost, 0u);
+      ASSERT_EQ(ev.sample.size(), perf::Reader::padded_size(size_of[expected])) << "sample " << expected;
+      std::uint64_t seq = 0;
+      std::memcpy(&seq, ev.sample.data(), 8);
+      EXPECT_EQ(seq, expected);
+      const std::uint64_t len = 8 + 4 + ev.sample.size();
+      if ((position % kRing) + len > kRing) ++wrapped;
+      position += len;
+      if (previous != 0 && previous != size_of[expected]) ++changes;
+      previous = size_of[expected];
+      ++expected;
+    });
+    ASSERT_EQ(expected, size_of.size()) << "batch " << batch;
+    EXPECT_EQ(reader->available_bytes(0), 0u);
+  }
+  EXPECT_GT(wrapped, 0u) << "no record wrapped the ring";
+  EXPECT_GT(changes, 100u) << "too few size changes within a batch";
 }
 
 TEST_F(PerfReader, OneRingPerOnlineCpuEachSampleTaggedWithItsCpu) {

@@ -127,44 +127,116 @@ struct Ring {
 
   // Forward ring: hands every complete record to cb, oldest first. data_tail moves once, after the batch (or
   // after the record whose callback returned false): until then the kernel leaves the records alone.
+  //
+  // For small records the loop is bound by its one chain across records: the next record's address depends on
+  // this record's size. The walk therefore keeps a pointer into the mapping (no position masking per record),
+  // loads the 16-bit size field by itself, lets the CPU predict the next address (next_step), and leaves the
+  // wrap at the ring's end and other record types to an out-of-line path.
   template <class F>
   std::size_t consume_forward(F& cb, std::size_t limit, std::byte* scratch, bool& stop) {
     // Locals, not members, in the loop: the callback's stores could otherwise alias them and force reloads.
+    // Nothing the loop keeps (n, the event, cb) is passed by reference out of line: all of it stays in registers.
     const std::byte* const base = data;
-    const std::uint64_t mask = size - 1;
-    std::size_t n = 0;
+    const std::byte* const ring_end = base + size;
     const std::uint64_t start = load_tail();
     std::uint64_t tail = start;
     std::uint64_t head = load_head();
-    Event ev;
-    ev.cpu = cpu;
-    bool halt = false;
+    std::size_t n = 0;
+    std::uint64_t stride = 0;  // the size of the previous sample: see next_step
     while (tail < head && n < limit) {
-      // Inner loop up to the head read last; the head is re-read only when caught up with it.
-      do {
-        const std::uint64_t off = tail & mask;
-        perf_event_header h;
-        std::memcpy(&h, base + off, sizeof h);  // records are 8-aligned: a header never wraps
-        if (h.size < sizeof h) [[unlikely]] {
-          halt = true;  // cannot happen; do not spin on it
+      // The contiguous stretch of [tail, head) from tail to at most the end of the ring.
+      const std::byte* const first = base + (tail & (size - 1));
+      const std::uint64_t room = static_cast<std::uint64_t>(ring_end - first);
+      const std::byte* const end = first + (head - tail < room ? head - tail : room);
+      const std::byte* p = first;
+      while (p < end) {
+        const std::uint16_t len = load_u16(p + 6);  // perf_event_header: u32 type, u16 misc, u16 size
+        // Records are 8-aligned, so a header never wraps; a record past `end` wraps the ring (or is malformed).
+        if (len < sizeof(perf_event_header) + 4 || len > end - p || load_u32(p) != PERF_RECORD_SAMPLE) [[unlikely]]
           break;
+        const std::uint32_t raw = load_u32(p + sizeof(perf_event_header));
+        const std::byte* const sample = p + sizeof(perf_event_header) + 4;
+        p += next_step(len, stride);
+        if (raw > len - sizeof(perf_event_header) - 4u) [[unlikely]]
+          continue;  // malformed: never expected from the kernel
+        ++n;
+        if (!deliver(cb, Event{std::span<const std::byte>(sample, raw), 0, cpu})) [[unlikely]] {
+          stop = true;
+          store_tail(tail + static_cast<std::uint64_t>(p - first));
+          return n;
         }
-        const std::byte* rec = off + h.size <= mask + 1 ? base + off : record_at(tail, h.size, scratch);
-        tail += h.size;
-        if (decode(h, rec, ev)) [[likely]] {
+        if (n >= limit) [[unlikely]]
+          break;
+      }
+      tail += static_cast<std::uint64_t>(p - first);
+      if (p < end && n < limit) {
+        // Stopped at a record the loop above does not take: one that wraps, a lost-samples record, another type.
+        const Slow s = decode_slow(tail, head, scratch);
+        if (s.len == 0) break;  // malformed header: cannot happen, do not spin on it
+        tail += s.len;
+        if (s.deliver) {
           ++n;
-          if (!deliver(cb, ev)) {
-            stop = halt = true;
-            break;
+          if (!deliver(cb, s.ev)) {
+            stop = true;
+            store_tail(tail);
+            return n;
           }
         }
-      } while (tail < head && n < limit);
-      if (halt) break;
-      head = load_head();
+        continue;
+      }
+      if (tail >= head && n < limit) head = load_head();  // caught up: anything newer?
     }
     if (tail != start) store_tail(tail);
     return n;
   }
+
+ private:
+  static std::uint32_t load_u32(const std::byte* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static std::uint16_t load_u16(const std::byte* p) noexcept {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+
+  // Returns len, which must be the record's size. Records of one size after another are the common case, and
+  // the size read from each header is the loop's chain from one record to the next (a cache miss per record
+  // when records span cache lines). Advancing by the previous size behind a branch that checks it lets the
+  // CPU predict the next header's address and load several headers at once; a size change costs one
+  // mispredicted branch. The empty asm keeps both the branch (no conditional move, which would bring the chain
+  // back) and the compiler from replacing the previous size with len where they are equal.
+  static std::uint64_t next_step(std::uint64_t len, std::uint64_t& stride) noexcept {
+    std::uint64_t step = stride;
+    if (len != step) [[unlikely]] {
+      asm volatile("" : "+r"(len));
+      stride = len;
+      return len;
+    }
+    asm("" : "+r"(step));
+    return step;
+  }
+
+  struct Slow {
+    Event ev;
+    std::uint32_t len = 0;  // bytes the record takes in the ring; 0: malformed header
+    bool deliver = false;   // false: a record type the reader skips
+  };
+  // The record at position tail (tail < head): copied into scratch if it wraps the end of the ring, then
+  // decoded. Out of line: the per-record loop only takes samples that do not wrap.
+  [[gnu::noinline]] Slow decode_slow(std::uint64_t tail, std::uint64_t head, std::byte* scratch) const noexcept {
+    Slow s;
+    perf_event_header h;
+    std::memcpy(&h, data + (tail & (size - 1)), sizeof h);
+    if (h.size < sizeof h || h.size > head - tail) return s;
+    s.len = h.size;
+    s.deliver = decode(h, record_at(tail, h.size, scratch), s.ev);
+    return s;
+  }
+
+ public:
 };
 
 }  // namespace detail
