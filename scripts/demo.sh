@@ -10,6 +10,10 @@ cmake --build build -j"$(nproc)" --target ebpfpp-cli ebpfpp-example-bpf
 
 # Tracing: examples/exec_trace.bpf.c on the tracepoint sched/sched_process_exec writes {pid, comm, filename} to a
 # ring buffer; `ebpfpp trace` attaches it and prints the records decoded. The demo execs a short command itself.
+# Tracepoints are found through tracefs, which a fresh machine may not have mounted.
+if ! mountpoint -q /sys/kernel/tracing && ! mountpoint -q /sys/kernel/debug/tracing; then
+  mount -t tracefs nodev /sys/kernel/tracing
+fi
 echo "== ebpfpp trace build/examples/exec_trace.bpfel.o (exec events, decoded from the ring buffer) =="
 trace_out=$(mktemp)
 ./build/tools/ebpfpp/ebpfpp trace build/examples/exec_trace.bpfel.o --duration 4 >"$trace_out" 2>&1 &

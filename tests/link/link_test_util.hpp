@@ -23,15 +23,6 @@ extern "C" int ebpfpp_link_probe_other(int x);
 
 namespace ebpf::test {
 
-// Mounts tracefs at /sys/kernel/tracing if nothing is mounted there (left mounted: harmless and shared).
-inline std::string ensure_tracefs() {
-  struct statfs st {};
-  if (::statfs("/sys/kernel/tracing", &st) == 0 && st.f_type == 0x74726163) return {};
-  if (::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0 && errno != EBUSY)
-    return std::string("mount tracefs: ") + std::strerror(errno);
-  return {};
-}
-
 // The real path of this test binary (uprobes want a file, not /proc/self/exe's magic link).
 inline std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 

@@ -1,5 +1,9 @@
 #include "support/kernel_test.hpp"
 
+#include <sys/mount.h>
+#include <sys/vfs.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,11 +39,24 @@ std::filesystem::path bpf_object(std::string_view stem, std::string_view order) 
 
 std::filesystem::path tool_path() { return std::filesystem::path(EBPFPP_BINARY_DIR) / "tools" / "ebpfpp" / "ebpfpp"; }
 
+std::string ensure_tracefs() {
+  struct statfs st {};
+  if (::statfs("/sys/kernel/tracing", &st) == 0 && st.f_type == 0x74726163 /* TRACEFS_MAGIC */) return {};
+  if (::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0 && errno != EBUSY)
+    return std::string("mount tracefs: ") + std::strerror(errno);
+  return {};
+}
+
 void KernelTest::SetUp() {
   if (!have_bpf()) {
     if (in_ci()) FAIL() << "bpf() is not usable (not root?) and CI=true forbids skipping kernel tests";
     GTEST_SKIP() << "bpf() is not usable by this process (run as root)";
   }
+  // A fresh machine has no tracefs mounted; tracepoint tests in any binary (and the tool they run) need it, and
+  // must not depend on another test having mounted it first. A failure shows in the tests that need it, as the
+  // library's own "tracefs is not mounted" error.
+  static const std::string tracefs_error = ensure_tracefs();
+  (void)tracefs_error;
   fds_before_ = open_fd_count();
 }
 

@@ -28,6 +28,10 @@ std::filesystem::path bpf_object(std::string_view stem, std::string_view order =
 // Path of the ebpfpp tool built next to the tests.
 std::filesystem::path tool_path();
 
+// Mounts tracefs at /sys/kernel/tracing if nothing is mounted there (left mounted: harmless and shared).
+// Returns an empty string, or what failed. KernelTest::SetUp calls it once per process.
+std::string ensure_tracefs();
+
 class KernelTest : public ::testing::Test {
  protected:
   void SetUp() override;
